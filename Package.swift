@@ -1,0 +1,74 @@
+// swift-tools-version:6.1
+import PackageDescription
+import Foundation
+
+/// Every `Migrations/NNNN_name.sql` file is embedded in the binary, so the server
+/// finds its schema from any working directory and inside the container image.
+let migrationFiles = ((try? FileManager.default.contentsOfDirectory(
+    atPath: Context.packageDirectory + "/Migrations")) ?? [])
+    .filter { $0.hasSuffix(".sql") }
+    .sorted()
+
+let package = Package(
+    name: "strikeledger",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "strikeledger", targets: ["strikeledger"]),
+        .library(name: "LedgerModel", targets: ["LedgerModel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+    ],
+    targets: [
+        .target(name: "LedgerModel"),
+        .target(
+            name: "LedgerMigrations",
+            path: "Migrations",
+            exclude: ["README.md"],
+            resources: migrationFiles.map { .embedInCode($0) }),
+        .target(
+            name: "LedgerStore",
+            dependencies: [
+                "LedgerModel", "LedgerMigrations",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        .target(
+            name: "SocketHTTP",
+            dependencies: [
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
+            name: "LedgerAPI",
+            dependencies: [
+                "LedgerModel", "LedgerStore", "SocketHTTP",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]),
+        .executableTarget(
+            name: "strikeledger",
+            dependencies: [
+                "LedgerAPI", "LedgerStore", "LedgerModel", "SocketHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(name: "LedgerModelTests", dependencies: ["LedgerModel"]),
+        .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore", "LedgerModel", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "SocketHTTPTests", dependencies: ["SocketHTTP", .product(name: "HTTPTypes", package: "swift-http-types")]),
+        .testTarget(name: "LedgerAPITests", dependencies: ["LedgerAPI", "LedgerStore", "LedgerModel", "SocketHTTP"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["LedgerModel", .target(name: "strikeledger")]),
+    ],
+    swiftLanguageModes: [.v6]
+)
