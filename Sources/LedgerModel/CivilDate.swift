@@ -1,0 +1,119 @@
+import Foundation
+
+/// A calendar day (`YYYY-MM-DD`), proleptic Gregorian, with no time zone of its own.
+/// In the API a date always means a day in some city's time zone.
+public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var year: Int
+    public var month: Int
+    public var day: Int
+
+    public init?(year: Int, month: Int, day: Int) {
+        guard (1...9999).contains(year), (1...12).contains(month),
+              (1...CivilDate.daysIn(month: month, year: year)).contains(day) else { return nil }
+        self.year = year; self.month = month; self.day = day
+    }
+
+    /// Parses exactly `YYYY-MM-DD`.
+    public init?(_ text: String) {
+        var bytes = Array(text.utf8)[...]
+        guard let d = CivilDate.parse(&bytes), bytes.isEmpty else { return nil }
+        self = d
+    }
+
+    static func parse(_ bytes: inout ArraySlice<UInt8>) -> CivilDate? {
+        guard let y = Timestamp.number(&bytes, digits: 4), bytes.popFirst() == UInt8(ascii: "-"),
+              let m = Timestamp.number(&bytes, digits: 2), bytes.popFirst() == UInt8(ascii: "-"),
+              let d = Timestamp.number(&bytes, digits: 2) else { return nil }
+        return CivilDate(year: y, month: m, day: d)
+    }
+
+    public static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Days since 1970-01-01 (negative before it), by the standard civil-calendar arithmetic
+    /// over 400-year eras.
+    public var daysSinceEpoch: Int64 {
+        let y = Int64(month <= 2 ? year - 1 : year)
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let m = Int64(month)
+        let dayOfYear = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + Int64(day) - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    public init(daysSinceEpoch: Int64) {
+        let z = daysSinceEpoch + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let d = dayOfYear - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        self.year = Int(yearOfEra + era * 400 + (m <= 2 ? 1 : 0))
+        self.month = Int(m)
+        self.day = Int(d)
+    }
+
+    public func adding(days: Int) -> CivilDate { CivilDate(daysSinceEpoch: daysSinceEpoch + Int64(days)) }
+
+    public static func < (a: CivilDate, b: CivilDate) -> Bool { a.daysSinceEpoch < b.daysSinceEpoch }
+
+    public var description: String {
+        let y = String(year), pad = String(repeating: "0", count: max(0, 4 - y.count))
+        return "\(pad)\(y)-\(twoDigits(month))-\(twoDigits(day))"
+    }
+}
+
+/// An IANA time zone, and the conversions between instants and local calendar days in it.
+public struct Zone: Sendable, Hashable {
+    public let identifier: String
+    private let timeZone: TimeZone
+
+    /// Nil for a name the system's time-zone database does not know.
+    public init?(_ identifier: String) {
+        guard !identifier.isEmpty, let tz = TimeZone(identifier: identifier) else { return nil }
+        self.identifier = identifier
+        self.timeZone = tz
+    }
+
+    public static func == (a: Zone, b: Zone) -> Bool { a.identifier == b.identifier }
+    public func hash(into h: inout Hasher) { h.combine(identifier) }
+
+    /// Offset from UTC in seconds at that instant.
+    public func offset(at instant: Timestamp) -> Int64 {
+        Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(instant.seconds))))
+    }
+
+    /// The calendar day of `instant` in this zone.
+    public func localDate(of instant: Timestamp) -> CivilDate {
+        let local = instant.seconds + offset(at: instant)
+        return CivilDate(daysSinceEpoch: local.floorDivided(by: 86_400).quotient)
+    }
+
+    /// The first instant of the local day `date` (local midnight, or the first existing
+    /// local time after it when a transition skips midnight).
+    public func startOfDay(_ date: CivilDate) -> Timestamp {
+        let localMidnight = date.daysSinceEpoch * 86_400
+        // Offsets change at most a few times a year; two refinements settle on the
+        // offset in force at that moment.
+        var guess = localMidnight - offset(at: Timestamp(seconds: localMidnight))
+        guess = localMidnight - offset(at: Timestamp(seconds: guess))
+        var t = Timestamp(seconds: guess)
+        // If midnight fell into a gap, step forward to the first instant of that day.
+        while localDate(of: t) < date { t = t.adding(seconds: 900) }
+        while localDate(of: t.adding(seconds: -1)) == date { t = t.adding(seconds: -1) }
+        return t
+    }
+
+    /// The instants `[start, end)` that make up local day `date`.
+    public func interval(of date: CivilDate) -> Range<Int64> {
+        startOfDay(date).seconds..<startOfDay(date.adding(days: 1)).seconds
+    }
+}

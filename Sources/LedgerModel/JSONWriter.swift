@@ -1,0 +1,100 @@
+/// Writes JSON straight into a byte buffer, members in the order they are written.
+///
+/// The API's answers are built with it: field order follows API.md, output is
+/// byte-stable (so ETags and idempotent replays are exact), and nothing is reflected.
+public struct JSONWriter: Sendable {
+    public private(set) var bytes: [UInt8] = []
+    private var needsComma = false
+
+    public init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
+
+    private mutating func separate() {
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+        needsComma = true
+    }
+
+    /// `{ ... }`; inside `body`, write members with the keyed methods.
+    public mutating func object(_ body: (inout JSONWriter) -> Void) {
+        separate()
+        bytes.append(UInt8(ascii: "{"))
+        needsComma = false
+        body(&self)
+        bytes.append(UInt8(ascii: "}"))
+        needsComma = true
+    }
+
+    /// `[ ... ]`; inside `body`, write elements with the unkeyed methods.
+    public mutating func array(_ body: (inout JSONWriter) -> Void) {
+        separate()
+        bytes.append(UInt8(ascii: "["))
+        needsComma = false
+        body(&self)
+        bytes.append(UInt8(ascii: "]"))
+        needsComma = true
+    }
+
+    /// Writes `"key":` and leaves the writer ready for exactly one value.
+    public mutating func key(_ key: String) {
+        separate()
+        writeString(key)
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
+    public mutating func null() { separate(); bytes.append(contentsOf: [110, 117, 108, 108]) }
+    public mutating func bool(_ v: Bool) { separate(); bytes.append(contentsOf: v ? Array("true".utf8) : Array("false".utf8)) }
+    public mutating func int<I: BinaryInteger>(_ v: I) { separate(); bytes.append(contentsOf: String(v).utf8) }
+    public mutating func double(_ v: Double) {
+        separate()
+        if v.isFinite, v == v.rounded(), abs(v) < 1e15 { bytes.append(contentsOf: String(Int64(v)).utf8) }
+        else if v.isFinite { bytes.append(contentsOf: String(v).utf8) }
+        else { bytes.append(contentsOf: [110, 117, 108, 108]) }
+    }
+    public mutating func string(_ v: String) { separate(); writeString(v) }
+    /// Pre-encoded JSON, written as one value.
+    public mutating func raw(_ json: [UInt8]) { separate(); bytes.append(contentsOf: json) }
+
+    public mutating func string(_ v: String?) { if let v { string(v) } else { null() } }
+    public mutating func int<I: BinaryInteger>(_ v: I?) { if let v { int(v) } else { null() } }
+    public mutating func double(_ v: Double?) { if let v { double(v) } else { null() } }
+    public mutating func timestamp(_ v: Timestamp?) { if let v { string(v.rfc3339) } else { null() } }
+
+    public mutating func field(_ k: String, _ v: String?) { key(k); string(v) }
+    public mutating func field<I: BinaryInteger>(_ k: String, _ v: I?) { key(k); int(v) }
+    public mutating func field(_ k: String, _ v: Double?) { key(k); double(v) }
+    public mutating func field(_ k: String, _ v: Bool) { key(k); bool(v) }
+    public mutating func field(_ k: String, _ v: Timestamp?) { key(k); timestamp(v) }
+    public mutating func field(_ k: String, _ v: CivilDate?) { key(k); string(v?.description) }
+
+    private mutating func writeString(_ s: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "\""): bytes.append(0x5C); bytes.append(0x22)
+            case UInt8(ascii: "\\"): bytes.append(0x5C); bytes.append(0x5C)
+            case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
+            case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
+            case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
+            case 0..<0x20, 0x7F:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), 48, 48, hex[Int(b >> 4)], hex[Int(b & 15)]])
+            default: bytes.append(b)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}
+
+/// A value that writes itself as JSON in the API's field order.
+public protocol JSONWritable {
+    func write(to json: inout JSONWriter)
+}
+
+extension JSONWritable {
+    /// The value alone as a JSON document.
+    public var jsonBytes: [UInt8] {
+        var w = JSONWriter()
+        write(to: &w)
+        return w.bytes
+    }
+}

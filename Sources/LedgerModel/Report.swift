@@ -1,0 +1,55 @@
+/// One source's statement about a strike that may or may not be known yet
+/// (`POST /v1/reports`, the ingest endpoint).
+public struct Report: Sendable, Equatable {
+    public var city: CityName?
+    public var occurredAt: Timestamp?
+    public var timePrecision: TimePrecision?
+    public var strikeId: Int64?
+    public var source: SourceSpec
+    public var killed: Int64?
+    public var injured: Int64?
+    public var reportedAt: Timestamp?
+    public var weapons: [Weapon]?
+    public var description: String?
+    public var damage: String?
+    public var location: Location?
+    public var note: String?
+
+    public init(city: CityName?, occurredAt: Timestamp?, timePrecision: TimePrecision? = nil, strikeId: Int64? = nil,
+                source: SourceSpec, killed: Int64? = nil, injured: Int64? = nil, reportedAt: Timestamp? = nil,
+                weapons: [Weapon]? = nil, description: String? = nil, damage: String? = nil,
+                location: Location? = nil, note: String? = nil) {
+        self.city = city; self.occurredAt = occurredAt; self.timePrecision = timePrecision; self.strikeId = strikeId
+        self.source = source; self.killed = killed; self.injured = injured; self.reportedAt = reportedAt
+        self.weapons = weapons; self.description = description; self.damage = damage
+        self.location = location; self.note = note
+    }
+
+    /// True when the report states a figure, so it appends a revision.
+    public var hasFigures: Bool { killed != nil || injured != nil }
+
+    public static func decode(_ body: JSONValue, now: Timestamp) throws(ValidationError) -> Report {
+        var r = try ObjectReader(body, allowed: ["city", "occurred_at", "time_precision", "strike_id", "source", "source_id",
+                                                 "killed", "injured", "reported_at", "weapons", "description", "damage",
+                                                 "location", "note"])
+        let strikeId = r.id("strike_id")
+        let city = CityName.read("city", from: &r, required: strikeId == nil)
+        let occurredAt = r.instant("occurred_at", required: strikeId == nil)
+        if let occurredAt { checkNotFuture(occurredAt, "occurred_at", now: now, in: &r) }
+        let precision = r.enumeration("time_precision", TimePrecision.self)
+        let source = Figures.readSource(from: &r)
+        let killed = r.int("killed", range: 0...Figures.maximum)
+        let injured = r.int("injured", range: 0...Figures.maximum)
+        let reportedAt = r.instant("reported_at")
+        if let reportedAt { checkNotFuture(reportedAt, "reported_at", now: now, in: &r) }
+        let weapons = Weapon.readList("weapons", from: &r)
+        let description = r.text("description", maxLength: 10_000)
+        let damage = r.text("damage", maxLength: 10_000)
+        let location = Location.read("location", from: &r)
+        let note = r.text("note", maxLength: 2000)
+        try r.finish()
+        return Report(city: city, occurredAt: occurredAt, timePrecision: precision, strikeId: strikeId, source: source!,
+                      killed: killed, injured: injured, reportedAt: reportedAt, weapons: weapons,
+                      description: description, damage: damage, location: location, note: note)
+    }
+}
