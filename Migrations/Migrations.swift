@@ -1,5 +1,15 @@
-/// The SQL migrations, embedded in the binary, in the order they are applied.
+/// One SQL migration, embedded in the binary.
+public struct Migration: Sendable {
+    /// The file name, e.g. `0001_schema.sql`; recorded once applied.
+    public let name: String
+    public let sql: String
+}
+
+/// The SQL migrations of `Migrations/`, embedded in the binary, in the order they are
+/// applied. Add a new file here when you add one to the folder (a test checks the two agree).
 public enum LedgerMigrations {
-    /// (file name, SQL text) in application order.
-    public static let all: [(name: String, sql: String)] = []
+    public static let all: [Migration] = [
+        Migration(name: "0001_schema.sql", sql: String(decoding: PackageResources._001_schema_sql, as: UTF8.self)),
+        Migration(name: "0002_gazetteer.sql", sql: String(decoding: PackageResources._002_gazetteer_sql, as: UTF8.self)),
+    ]
 }

@@ -1,0 +1,61 @@
+import GRDB
+import LedgerModel
+
+/// A casualties question: which strikes (a city or all, a range of local dates or
+/// instants), as known now or at `asOf`.
+public struct CasualtyQuery: Sendable, Equatable {
+    public var cityId: Int64?
+    public var fromDate: CivilDate?
+    public var toDate: CivilDate?
+    public var fromInstant: Timestamp?
+    public var toInstant: Timestamp?
+    public var asOf: Timestamp?
+    public init() {}
+}
+
+/// One strike's line in a casualties answer.
+public struct CasualtyLine: Sendable, Equatable {
+    public var id: Int64
+    public var occurredAt: Timestamp
+    public var localDate: CivilDate
+    public var city: CityRef
+    public var toll: Toll
+}
+
+extension LedgerStore {
+    /// The strikes a casualties query covers, in `occurred_at` order, with their tolls
+    /// (as known at `asOf` when given). Merged strikes never count.
+    public func casualties(_ q: CasualtyQuery) throws(StoreError) -> [CasualtyLine] {
+        try read { db in
+            var sql = """
+                SELECT s.id, s.occurred_at, s.local_date, s.city_id, c.name AS city_name,
+                       s.toll_killed, s.toll_injured, s.toll_as_of, s.toll_revisions
+                FROM strikes s JOIN cities c ON c.id = s.city_id WHERE 1
+                """
+            var args: [any DatabaseValueConvertible] = []
+            if let v = q.cityId { sql += " AND s.city_id = ?"; args.append(v) }
+            if let v = q.fromDate { sql += " AND s.local_date >= ?"; args.append(v.description) }
+            if let v = q.toDate { sql += " AND s.local_date <= ?"; args.append(v.description) }
+            if let v = q.fromInstant { sql += " AND s.occurred_at >= ?"; args.append(v.seconds) }
+            if let v = q.toInstant { sql += " AND s.occurred_at <= ?"; args.append(v.seconds) }
+            if let t = q.asOf {
+                sql += " AND s.created_at <= ? AND (s.merged_into IS NULL OR s.merged_at > ?)"
+                args += [t.seconds, t.seconds]
+            } else {
+                sql += " AND s.merged_into IS NULL"
+            }
+            sql += " ORDER BY s.occurred_at, s.id"
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { row in
+                var toll = Toll(killed: row["toll_killed"], injured: row["toll_injured"],
+                                asOf: row.optionalTimestamp("toll_as_of"), revisions: row["toll_revisions"])
+                let id: Int64 = row["id"]
+                if let t = q.asOf {
+                    toll = Toll.derive(from: try Self.facts(ofGroup: try Self.group(of: id, knownAt: t, db), db), knownAt: t)
+                }
+                return CasualtyLine(id: id, occurredAt: row.timestamp("occurred_at"),
+                                    localDate: CivilDate(row["local_date"] as String) ?? CivilDate(daysSinceEpoch: 0),
+                                    city: CityRef(id: row["city_id"], name: row["city_name"]), toll: toll)
+            }
+        }
+    }
+}

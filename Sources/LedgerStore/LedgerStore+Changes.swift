@@ -1,0 +1,36 @@
+import GRDB
+import LedgerModel
+
+extension LedgerStore {
+    /// Feed events with `seq > since` matching `filter`, ascending, at most `limit`;
+    /// and the feed's head in the same snapshot.
+    public func changes(since: Int64, filter: FeedFilter, limit: Int) throws(StoreError) -> (items: [ChangeEvent], head: Int64) {
+        try read { db in
+            var sql = """
+                SELECT e.*, c.name AS city_name FROM change_events e JOIN cities c ON c.id = e.city_id WHERE e.seq > ?
+                """
+            var args: [any DatabaseValueConvertible] = [since]
+            if let v = filter.cityId { sql += " AND e.city_id = ?"; args.append(v) }
+            if let v = filter.strikeId { sql += " AND (e.strike_id = ? OR e.merged_strike_id = ?)"; args += [v, v] }
+            sql += " ORDER BY e.seq LIMIT ?"
+            args.append(limit)
+            let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args))
+            let items = try rows.map { row in
+                let kind = ChangeEvent.Kind(rawValue: row["type"]) ?? .revision
+                var revision: Revision?
+                if let seq: Int64 = row["revision_seq"] ?? (kind == .revision ? row["seq"] : nil) {
+                    var r = try Self.requireRevision(seq, db)
+                    // Each item shows the revision as that event left it.
+                    if kind == .revision { r.voided = nil }
+                    revision = r
+                }
+                return ChangeEvent(seq: row["seq"], kind: kind, strikeId: row["strike_id"], mergedStrikeId: row["merged_strike_id"],
+                                   city: CityRef(id: row["city_id"], name: row["city_name"]), revision: revision,
+                                   toll: Toll(killed: row["toll_killed"], injured: row["toll_injured"],
+                                              asOf: row.optionalTimestamp("toll_as_of"), revisions: row["toll_revisions"]))
+            }
+            let head = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM change_events") ?? 0
+            return (items, head)
+        }
+    }
+}

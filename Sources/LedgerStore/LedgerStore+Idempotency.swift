@@ -1,0 +1,47 @@
+import Crypto
+import GRDB
+import LedgerModel
+
+/// A response kept for an `Idempotency-Key` replay.
+public struct StoredResponse: Sendable, Equatable {
+    public var method: String
+    public var path: String
+    public var bodyHash: [UInt8]
+    public var status: Int
+    /// The whole answer as first sent: head fields and body, serialised by the API.
+    public var response: [UInt8]
+}
+
+extension LedgerStore {
+    /// How long a kept answer is replayed.
+    public static let idempotencyWindow: Int64 = 24 * 3600
+
+    public static func bodyHash(_ body: [UInt8]) -> [UInt8] { Array(SHA256.hash(data: body)) }
+
+    /// The answer kept for `(apiKey, key)` within the window, if any.
+    public func storedResponse(apiKey: Int64, key: String) throws(StoreError) -> StoredResponse? {
+        let cutoff = now.seconds - Self.idempotencyWindow
+        return try read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT * FROM idempotency_keys WHERE api_key_id = ? AND key = ? AND created_at > ?
+                """, arguments: [apiKey, key, cutoff]).map { row in
+                StoredResponse(method: row["method"], path: row["path"], bodyHash: Array((row["body_hash"] as Data)),
+                               status: row["status"], response: Array((row["response"] as Data)))
+            }
+        }
+    }
+
+    /// Keeps an answer; replaces an expired one under the same key.
+    public func storeResponse(_ r: StoredResponse, apiKey: Int64, key: String) throws(StoreError) {
+        let now = self.now
+        try write { db in
+            try db.execute(sql: "DELETE FROM idempotency_keys WHERE created_at <= ?", arguments: [now.seconds - Self.idempotencyWindow])
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO idempotency_keys (api_key_id, key, method, path, body_hash, status, response, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [apiKey, key, r.method, r.path, Data(r.bodyHash), r.status, Data(r.response), now.seconds])
+        }
+    }
+}
+
+import struct Foundation.Data

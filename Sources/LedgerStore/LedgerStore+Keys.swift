@@ -1,0 +1,74 @@
+import Crypto
+import GRDB
+import LedgerModel
+
+/// What a key may do; each role includes the ones before it.
+public enum Role: String, Sendable, CaseIterable, Comparable {
+    case reporter, editor, admin
+    public static func < (a: Role, b: Role) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
+
+/// An API key as stored: never the key itself, only its SHA-256.
+public struct APIKey: Sendable, Equatable {
+    public var id: Int64
+    public var name: String
+    public var role: Role
+    public var createdAt: Timestamp
+    public var revokedAt: Timestamp?
+}
+
+extension LedgerStore {
+    static func keyHash(_ key: String) -> [UInt8] { Array(SHA256.hash(data: Array(key.utf8))) }
+
+    /// Creates a key and returns it; only its hash is stored.
+    public func createKey(name: String, role: Role) throws(StoreError) -> String {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        let key = "sl_" + String((0..<40).map { _ in alphabet[Int(rng.next(upperBound: UInt64(alphabet.count)))] })
+        let now = self.now
+        try write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM api_keys WHERE name = ?", arguments: [name]) == true {
+                throw StoreError.conflict("a key named \(name) exists already")
+            }
+            try db.execute(sql: "INSERT INTO api_keys (name, role, key_hash, created_at) VALUES (?, ?, ?, ?)",
+                           arguments: [name, role.rawValue, Data(Self.keyHash(key)), now.seconds])
+        }
+        return key
+    }
+
+    public func keys() throws(StoreError) -> [APIKey] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM api_keys ORDER BY id").map(Self.apiKey)
+        }
+    }
+
+    static func apiKey(_ row: Row) -> APIKey {
+        APIKey(id: row["id"], name: row["name"], role: Role(rawValue: row["role"]) ?? .reporter,
+               createdAt: row.timestamp("created_at"), revokedAt: row.optionalTimestamp("revoked_at"))
+    }
+
+    /// Revokes a key by name; 404 when there is none.
+    public func revokeKey(name: String) throws(StoreError) {
+        let now = self.now
+        try write { db in
+            try db.execute(sql: "UPDATE api_keys SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
+                           arguments: [now.seconds, name])
+            if db.changesCount == 0,
+               try Bool.fetchOne(db, sql: "SELECT 1 FROM api_keys WHERE name = ?", arguments: [name]) != true {
+                throw StoreError.notFound("key \(name)")
+            }
+        }
+    }
+
+    /// The live (not revoked) key with this secret, if any.
+    public func authenticate(_ key: String) -> APIKey? {
+        try? pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL",
+                             arguments: [Data(Self.keyHash(key))]).map(Self.apiKey)
+        }
+    }
+}
+
+import struct Foundation.Data

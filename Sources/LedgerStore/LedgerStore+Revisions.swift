@@ -1,0 +1,99 @@
+import GRDB
+import LedgerModel
+
+/// A revision as stored, and the toll of its strike right after the write.
+public struct RevisionWrite: Sendable, Equatable {
+    public var revision: Revision
+    public var toll: Toll
+}
+
+extension LedgerStore {
+    static let revisionSelect = """
+        SELECT r.*, src.name AS source_name, src.kind AS source_kind, v.voided_at, v.reason AS void_reason
+        FROM revisions r JOIN sources src ON src.id = r.source_id
+        LEFT JOIN revision_voids v ON v.revision_seq = r.seq
+        """
+
+    static func revision(_ row: Row) -> Revision {
+        Revision(seq: row["seq"], strikeId: row["strike_id"], killed: row["killed"], injured: row["injured"],
+                 reportedAt: row.timestamp("reported_at"), recordedAt: row.timestamp("recorded_at"),
+                 source: SourceRef(id: row["source_id"], name: row["source_name"],
+                                   kind: Source.Kind(rawValue: row["source_kind"]) ?? .other),
+                 note: row["note"],
+                 voided: row.optionalTimestamp("voided_at").map { Voiding(at: $0, reason: row["void_reason"]) })
+    }
+
+    static func requireRevision(_ seq: Int64, _ db: Database) throws -> Revision {
+        guard let r = try Row.fetchOne(db, sql: revisionSelect + " WHERE r.seq = ?", arguments: [seq]).map(revision) else {
+            throw StoreError.notFound("revision \(seq)")
+        }
+        return r
+    }
+
+    /// Appends figures to a strike (or to the strike it was merged into), updates the toll
+    /// cache and appends the change event, in one transaction.
+    public func appendRevision(toStrike id: Int64, _ figures: Figures) throws(StoreError) -> RevisionWrite {
+        let now = self.now
+        let (result, event): (RevisionWrite, EventKey) = try write { db in
+            let root = try Self.resolveRoot(id, db)
+            let source = try Self.resolveSource(figures.source, now: now, db)
+            return try Self.appendRevision(to: root, figures, source: source, now: now, db)
+        }
+        changes.publish([event])
+        return result
+    }
+
+    /// The write itself, inside a caller's transaction; `strike` must be a root.
+    static func appendRevision(to strike: Strike, _ figures: Figures, source: Source, now: Timestamp,
+                               _ db: Database) throws -> (RevisionWrite, EventKey) {
+        let reportedAt = figures.reportedAt ?? now
+        var history = try facts(ofGroup: try group(of: strike.id, db), db)
+        // The new revision's seq is higher than every stored one.
+        history.append(RevisionFacts(seq: .max, killed: figures.killed, injured: figures.injured,
+                                     reportedAt: reportedAt, recordedAt: now))
+        let toll = Toll.derive(from: history)
+        let event = try appendEvent(.revision, strike: strike, toll: toll, now: now, db)
+        try db.execute(sql: """
+            INSERT INTO revisions (seq, strike_id, killed, injured, reported_at, recorded_at, source_id, note)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [event.seq, strike.id, figures.killed, figures.injured, reportedAt.seconds, now.seconds,
+                             source.id, figures.note])
+        try storeToll(toll, on: strike.id, now: now, db)
+        let revision = Revision(seq: event.seq, strikeId: strike.id, killed: figures.killed, injured: figures.injured,
+                                reportedAt: reportedAt, recordedAt: now, source: source.ref, note: figures.note, voided: nil)
+        return (RevisionWrite(revision: revision, toll: toll), event)
+    }
+
+    /// Voids a revision: it stays in the history and stops counting. 409 the second time.
+    public func voidRevision(seq: Int64, reason: String) throws(StoreError) -> RevisionWrite {
+        let now = self.now
+        let (result, event): (RevisionWrite, EventKey) = try write { db in
+            var revision = try Self.requireRevision(seq, db)
+            if revision.voided != nil { throw StoreError.conflict("revision \(seq) is already voided") }
+            let root = try Self.resolveRoot(revision.strikeId, db)
+            var history = try Self.facts(ofGroup: try Self.group(of: root.id, db), db)
+            for i in history.indices where history[i].seq == seq { history[i].voidedAt = now }
+            let toll = Toll.derive(from: history)
+            let event = try Self.appendEvent(.void, strike: root, revisionSeq: seq, toll: toll, now: now, db)
+            try db.execute(sql: "INSERT INTO revision_voids (revision_seq, event_seq, voided_at, reason) VALUES (?, ?, ?, ?)",
+                           arguments: [seq, event.seq, now.seconds, reason])
+            try Self.storeToll(toll, on: root.id, now: now, db)
+            revision.voided = Voiding(at: now, reason: reason)
+            return (RevisionWrite(revision: revision, toll: toll), event)
+        }
+        changes.publish([event])
+        return result
+    }
+
+    /// A strike's history (its own revisions and those of strikes merged into it), in
+    /// `seq` order, voided ones included; `after` is the last seq seen.
+    public func revisions(ofStrike id: Int64, after: Int64?, limit: Int) throws(StoreError) -> [Revision] {
+        try read { db in
+            let strike = try Self.requireStrike(id, db)
+            let ids = strike.mergedInto == nil ? try Self.group(of: id, db) : try Self.group(of: id, db)
+            let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+            return try Row.fetchAll(db, sql: Self.revisionSelect + " WHERE r.strike_id IN (\(marks)) AND r.seq > ? ORDER BY r.seq LIMIT ?",
+                                    arguments: StatementArguments(ids + [after ?? 0, Int64(limit)])).map(Self.revision)
+        }
+    }
+}

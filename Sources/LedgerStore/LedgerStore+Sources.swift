@@ -1,0 +1,64 @@
+import GRDB
+import LedgerModel
+
+extension LedgerStore {
+    static func source(_ row: Row) -> Source {
+        Source(id: row["id"], name: row["name"], kind: Source.Kind(rawValue: row["kind"]) ?? .other, url: row["url"],
+               reliability: (row["reliability"] as String?).flatMap(Source.Reliability.init(rawValue:)),
+               createdAt: row.timestamp("created_at"))
+    }
+
+    /// Finds the source with the same kind, name and url, or creates it.
+    /// Returns the source and whether it was created.
+    public func findOrCreateSource(_ new: NewSource) throws(StoreError) -> (Source, created: Bool) {
+        let now = self.now
+        return try write { db in try Self.findOrCreateSource(new, now: now, db) }
+    }
+
+    static func findOrCreateSource(_ new: NewSource, now: Timestamp, _ db: Database) throws -> (Source, created: Bool) {
+        if let row = try Row.fetchOne(db, sql: "SELECT * FROM sources WHERE kind = ? AND name = ? AND coalesce(url, '') = ?",
+                                      arguments: [new.kind.rawValue, new.name, new.url ?? ""]) {
+            return (source(row), false)
+        }
+        try db.execute(sql: "INSERT INTO sources (name, kind, url, reliability, created_at) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [new.name, new.kind.rawValue, new.url, new.reliability?.rawValue, now.seconds])
+        let s = Source(id: db.lastInsertedRowID, name: new.name, kind: new.kind, url: new.url, reliability: new.reliability, createdAt: now)
+        return (s, true)
+    }
+
+    /// Resolves a `source_id` (422 when unknown) or an inline source.
+    static func resolveSource(_ spec: SourceSpec, now: Timestamp, _ db: Database) throws -> Source {
+        switch spec {
+        case .id(let id):
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM sources WHERE id = ?", arguments: [id]) else {
+                throw StoreError.invalid(ValidationError(field: "source_id", "no source has id \(id)"))
+            }
+            return source(row)
+        case .inline(let new):
+            return try findOrCreateSource(new, now: now, db).0
+        }
+    }
+
+    public func source(id: Int64) throws(StoreError) -> Source {
+        guard let s = try read({ db in try Row.fetchOne(db, sql: "SELECT * FROM sources WHERE id = ?", arguments: [id]).map(Self.source) }) else {
+            throw .notFound("source \(id)")
+        }
+        return s
+    }
+
+    /// Sources by id, filtered by a name substring and kind; `after` is the last id seen.
+    public func sources(query: String?, kind: Source.Kind?, after: Int64?, limit: Int) throws(StoreError) -> [Source] {
+        try read { db in
+            var sql = "SELECT * FROM sources WHERE id > ?"
+            var args: [any DatabaseValueConvertible] = [after ?? 0]
+            if let query, !query.isEmpty {
+                sql += " AND instr(lower(name), lower(?)) > 0"
+                args.append(query)
+            }
+            if let kind { sql += " AND kind = ?"; args.append(kind.rawValue) }
+            sql += " ORDER BY id LIMIT ?"
+            args.append(limit)
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(Self.source)
+        }
+    }
+}

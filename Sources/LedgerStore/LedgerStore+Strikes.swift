@@ -1,0 +1,209 @@
+import GRDB
+import LedgerModel
+
+/// Filters of a strike list, and where the previous page ended.
+public struct StrikeQuery: Sendable, Equatable {
+    public var cityId: Int64?
+    public var fromDate: CivilDate?
+    public var toDate: CivilDate?
+    public var fromInstant: Timestamp?
+    public var toInstant: Timestamp?
+    /// The `(occurred_at, id)` of the last strike of the previous page.
+    public var after: (occurredAt: Int64, id: Int64)?
+    public var limit: Int = 50
+
+    public init() {}
+
+    public static func == (a: StrikeQuery, b: StrikeQuery) -> Bool {
+        a.cityId == b.cityId && a.fromDate == b.fromDate && a.toDate == b.toDate && a.fromInstant == b.fromInstant
+            && a.toInstant == b.toInstant && a.after?.occurredAt == b.after?.occurredAt && a.after?.id == b.after?.id && a.limit == b.limit
+    }
+}
+
+extension LedgerStore {
+    static let strikeColumns = """
+        s.*, c.name AS city_name
+        """
+
+    static func strike(_ row: Row) -> Strike {
+        let lat: Double? = row["latitude"], lon: Double? = row["longitude"]
+        return Strike(
+            id: row["id"], city: CityRef(id: row["city_id"], name: row["city_name"]),
+            occurredAt: row.timestamp("occurred_at"),
+            timePrecision: TimePrecision(rawValue: row["time_precision"]) ?? .minute,
+            localDate: CivilDate(row["local_date"] as String) ?? CivilDate(daysSinceEpoch: 0),
+            location: lat.flatMap { lat in lon.map { Location(latitude: lat, longitude: $0) } },
+            weapons: Weapon.decode(row["weapons"]), description: row["description"], damage: row["damage"],
+            toll: Toll(killed: row["toll_killed"], injured: row["toll_injured"], asOf: row.optionalTimestamp("toll_as_of"),
+                       revisions: row["toll_revisions"]),
+            mergedInto: row["merged_into"], version: row["version"],
+            createdAt: row.timestamp("created_at"), updatedAt: row.timestamp("updated_at"))
+    }
+
+    static func fetchStrike(_ id: Int64, _ db: Database) throws -> Strike? {
+        try Row.fetchOne(db, sql: "SELECT \(strikeColumns) FROM strikes s JOIN cities c ON c.id = s.city_id WHERE s.id = ?",
+                         arguments: [id]).map(strike)
+    }
+
+    static func requireStrike(_ id: Int64, _ db: Database) throws -> Strike {
+        guard let s = try fetchStrike(id, db) else { throw StoreError.notFound("strike \(id)") }
+        return s
+    }
+
+    /// The strike a write addressed to `id` goes to: itself, or the end of its merge chain.
+    static func resolveRoot(_ id: Int64, _ db: Database) throws -> Strike {
+        var s = try requireStrike(id, db)
+        var hops = 0
+        while let next = s.mergedInto, hops < 10_000 {
+            s = try requireStrike(next, db)
+            hops += 1
+        }
+        return s
+    }
+
+    public func strike(id: Int64) throws(StoreError) -> Strike {
+        try read { db in try Self.requireStrike(id, db) }
+    }
+
+    /// Non-merged strikes, newest `occurred_at` first.
+    public func strikes(_ q: StrikeQuery) throws(StoreError) -> [Strike] {
+        try read { db in
+            var sql = "SELECT \(Self.strikeColumns) FROM strikes s JOIN cities c ON c.id = s.city_id WHERE s.merged_into IS NULL"
+            var args: [any DatabaseValueConvertible] = []
+            if let v = q.cityId { sql += " AND s.city_id = ?"; args.append(v) }
+            if let v = q.fromDate { sql += " AND s.local_date >= ?"; args.append(v.description) }
+            if let v = q.toDate { sql += " AND s.local_date <= ?"; args.append(v.description) }
+            if let v = q.fromInstant { sql += " AND s.occurred_at >= ?"; args.append(v.seconds) }
+            if let v = q.toInstant { sql += " AND s.occurred_at <= ?"; args.append(v.seconds) }
+            if let a = q.after {
+                sql += " AND (s.occurred_at < ? OR (s.occurred_at = ? AND s.id < ?))"
+                args += [a.occurredAt, a.occurredAt, a.id]
+            }
+            sql += " ORDER BY s.occurred_at DESC, s.id DESC LIMIT ?"
+            args.append(q.limit)
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(Self.strike)
+        }
+    }
+
+    static func insertStrike(_ new: NewStrike, city: City, now: Timestamp, _ db: Database) throws -> Int64 {
+        guard let zone = Zone(city.timezone) else { throw StoreError.database("city \(city.id) has unknown zone \(city.timezone)") }
+        try db.execute(sql: """
+            INSERT INTO strikes (city_id, occurred_at, time_precision, local_date, latitude, longitude, weapons,
+                                 description, damage, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [city.id, new.occurredAt.seconds, new.timePrecision.rawValue,
+                             zone.localDate(of: new.occurredAt).description, new.location?.latitude, new.location?.longitude,
+                             Weapon.encode(new.weapons), new.description, new.damage, now.seconds, now.seconds])
+        return db.lastInsertedRowID
+    }
+
+    public func createStrike(_ new: NewStrike) throws(StoreError) -> Strike {
+        let city = try resolveCity(new.city)
+        let now = self.now
+        return try write { db in
+            let id = try Self.insertStrike(new, city: city, now: now, db)
+            return try Self.requireStrike(id, db)
+        }
+    }
+
+    /// Applies a merge patch of descriptive fields. `ifMatch` is the version the client
+    /// last saw (412 when stale). A patch that changes nothing leaves the version alone.
+    public func patchStrike(id: Int64, _ patch: StrikePatch, ifMatch: Int64?) throws(StoreError) -> Strike {
+        let now = self.now
+        let gazetteer = self.gazetteer
+        return try write { db in
+            let s = try Self.requireStrike(id, db)
+            if let ifMatch, ifMatch != s.version { throw StoreError.versionMismatch(current: s.version) }
+            if let into = s.mergedInto { throw StoreError.conflict("strike \(id) was merged into strike \(into); patch that one") }
+            var next = s
+            if let v = patch.occurredAt {
+                next.occurredAt = v
+                if let zone = gazetteer.cities[s.city.id].flatMap({ Zone($0.timezone) }) { next.localDate = zone.localDate(of: v) }
+            }
+            if let v = patch.timePrecision { next.timePrecision = v }
+            if let v = patch.location { next.location = v }
+            if let v = patch.weapons { next.weapons = v }
+            if let v = patch.description { next.description = v }
+            if let v = patch.damage { next.damage = v }
+            guard next != s else { return s }
+            try db.execute(sql: """
+                UPDATE strikes SET occurred_at = ?, local_date = ?, time_precision = ?, latitude = ?, longitude = ?,
+                  weapons = ?, description = ?, damage = ?, version = version + 1, updated_at = ? WHERE id = ?
+                """, arguments: [next.occurredAt.seconds, next.localDate.description, next.timePrecision.rawValue,
+                                 next.location?.latitude, next.location?.longitude, Weapon.encode(next.weapons),
+                                 next.description, next.damage, now.seconds, id])
+            return try Self.requireStrike(id, db)
+        }
+    }
+
+    /// Ids of `root` and of every strike merged into it, directly or through a chain,
+    /// counting only merges made at or before `knownAt` when it is given.
+    static func group(of root: Int64, knownAt: Timestamp? = nil, _ db: Database) throws -> [Int64] {
+        let cut = knownAt.map { " AND s.merged_at <= \($0.seconds)" } ?? ""
+        return try Int64.fetchAll(db, sql: """
+            WITH RECURSIVE grp(id) AS (
+              SELECT ? UNION SELECT s.id FROM strikes s JOIN grp ON s.merged_into = grp.id\(cut))
+            SELECT id FROM grp
+            """, arguments: [root])
+    }
+
+    /// The toll-rule inputs of every revision of a group.
+    static func facts(ofGroup ids: [Int64], _ db: Database) throws -> [RevisionFacts] {
+        let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+        return try Row.fetchAll(db, sql: """
+            SELECT r.seq, r.killed, r.injured, r.reported_at, r.recorded_at, v.voided_at
+            FROM revisions r LEFT JOIN revision_voids v ON v.revision_seq = r.seq
+            WHERE r.strike_id IN (\(marks))
+            """, arguments: StatementArguments(ids)).map { row in
+            RevisionFacts(seq: row["seq"], killed: row["killed"], injured: row["injured"],
+                          reportedAt: row.timestamp("reported_at"), recordedAt: row.timestamp("recorded_at"),
+                          voidedAt: row.optionalTimestamp("voided_at"))
+        }
+    }
+
+    /// Re-derives a strike's toll from its group's history and stores it in the cache
+    /// columns, bumping the version.
+    static func storeToll(_ toll: Toll, on id: Int64, now: Timestamp, _ db: Database) throws {
+        try db.execute(sql: """
+            UPDATE strikes SET toll_killed = ?, toll_injured = ?, toll_as_of = ?, toll_revisions = ?,
+              version = version + 1, updated_at = ? WHERE id = ?
+            """, arguments: [toll.killed, toll.injured, toll.asOf?.seconds, toll.revisions, now.seconds, id])
+    }
+
+    /// Appends a change event carrying the toll right after it; returns its seq.
+    static func appendEvent(_ kind: ChangeEvent.Kind, strike: Strike, merged: Int64? = nil, revisionSeq: Int64? = nil,
+                            toll: Toll, now: Timestamp, _ db: Database) throws -> EventKey {
+        try db.execute(sql: """
+            INSERT INTO change_events (type, strike_id, merged_strike_id, revision_seq, city_id,
+                                       toll_killed, toll_injured, toll_as_of, toll_revisions, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [kind.rawValue, strike.id, merged, revisionSeq, strike.city.id,
+                             toll.killed, toll.injured, toll.asOf?.seconds, toll.revisions, now.seconds])
+        return EventKey(seq: db.lastInsertedRowID, strikeId: strike.id, mergedStrikeId: merged, cityId: strike.city.id)
+    }
+
+    /// Merges strike `id` into strike `into` (following chains). The merged strike keeps
+    /// its revisions; the target's toll then covers both.
+    public func merge(strike id: Int64, into target: Int64) throws(StoreError) -> Strike {
+        let now = self.now
+        let (strike, event): (Strike, EventKey) = try write { db in
+            let source = try Self.requireStrike(id, db)
+            if let into = source.mergedInto { throw StoreError.conflict("strike \(id) is already merged into strike \(into)") }
+            guard try Self.fetchStrike(target, db) != nil else {
+                throw StoreError.invalid(ValidationError(field: "into", "no strike has id \(target)"))
+            }
+            let root = try Self.resolveRoot(target, db)
+            if root.id == id { throw StoreError.conflict("cannot merge strike \(id) into itself") }
+            try db.execute(sql: """
+                UPDATE strikes SET merged_into = ?, merged_at = ?, toll_killed = NULL, toll_injured = NULL,
+                  toll_as_of = NULL, toll_revisions = 0, version = version + 1, updated_at = ? WHERE id = ?
+                """, arguments: [root.id, now.seconds, now.seconds, id])
+            let toll = Toll.derive(from: try Self.facts(ofGroup: try Self.group(of: root.id, db), db))
+            try Self.storeToll(toll, on: root.id, now: now, db)
+            let event = try Self.appendEvent(.merge, strike: root, merged: id, toll: toll, now: now, db)
+            return (try Self.requireStrike(root.id, db), event)
+        }
+        changes.publish([event])
+        return strike
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import GRDB
+import LedgerMigrations
+import LedgerModel
+import Logging
+import Synchronization
+
+/// The SQLite store: schema, append-only history, derived tolls, the feed's change hub.
+///
+/// One `DatabasePool` in WAL mode: readers never wait for the writer; one writer at a
+/// time. `synchronous=FULL`, so an acknowledged write survives power loss.
+public final class LedgerStore: Sendable {
+    let pool: DatabasePool
+    public let changes = ChangeHub()
+    let gazetteerCache: Mutex<Gazetteer>
+    let logger: Logger
+    /// A clock the tests can replace.
+    let clock: @Sendable () -> Timestamp
+
+    /// Opens (creating when missing) and migrates the database at `path`.
+    public init(path: String, logger: Logger = Logger(label: "strikeledger.store"),
+                clock: @escaping @Sendable () -> Timestamp = { Timestamp(seconds: Int64(Date().timeIntervalSince1970)) }) throws {
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(10)
+        config.maximumReaderCount = 8
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+        } catch {
+            throw StoreError.database("cannot open \(path): \(error)")
+        }
+        self.logger = logger
+        self.clock = clock
+        self.gazetteerCache = Mutex(Gazetteer(cities: []))
+        try migrate()
+        try reloadGazetteer()
+        let head = try pool.read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM change_events") ?? 0 }
+        changes.reset(head: head)
+    }
+
+    /// Applies pending migrations; returns the names applied.
+    @discardableResult
+    public func migrate() throws -> [String] {
+        do {
+            return try Migrator(migrations: LedgerMigrations.all).migrate(pool)
+        } catch let e as StoreError {
+            throw e
+        } catch {
+            throw StoreError.database("migration failed: \(error)")
+        }
+    }
+
+    /// Runs `body` in one write transaction; maps database errors to `StoreError`.
+    func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try pool.write(body)
+        } catch let e as StoreError {
+            throw e
+        } catch {
+            throw StoreError.database("\(error)")
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try pool.read(body)
+        } catch let e as StoreError {
+            throw e
+        } catch {
+            throw StoreError.database("\(error)")
+        }
+    }
+
+    /// True when the database answers a query.
+    public func isReady() -> Bool {
+        (try? pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
+    }
+
+    /// A consistent copy of the live database at `path`, through SQLite's backup API.
+    public func backup(to path: String) throws {
+        do {
+            let destination = try DatabaseQueue(path: path)
+            try pool.backup(to: destination)
+            try destination.close()
+        } catch {
+            throw StoreError.database("backup to \(path) failed: \(error)")
+        }
+    }
+
+    var now: Timestamp { clock() }
+}
+
+extension Row {
+    func timestamp(_ column: String) -> Timestamp { Timestamp(seconds: self[column]) }
+    func optionalTimestamp(_ column: String) -> Timestamp? { (self[column] as Int64?).map(Timestamp.init(seconds:)) }
+}

@@ -1,0 +1,31 @@
+import LedgerModel
+
+/// Why a store operation did not happen. The API maps each case to one HTTP status.
+public enum StoreError: Error, Sendable, Equatable {
+    /// No such resource (404).
+    case notFound(String)
+    /// The request conflicts with what is stored (409).
+    case conflict(String)
+    /// Well-formed input that breaks a rule only the store can check (422).
+    case invalid(ValidationError)
+    /// `If-Match` named another version (412).
+    case versionMismatch(current: Int64)
+    /// A migration file changed after it was applied; start-up stops.
+    case migrationEdited(name: String)
+    /// The database itself failed (5xx); the message is for logs.
+    case database(String)
+}
+
+extension StoreError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .notFound(let m): "not found: \(m)"
+        case .conflict(let m): "conflict: \(m)"
+        case .invalid(let v): "invalid: " + v.errors.map { "\($0.field) \($0.message)" }.joined(separator: "; ")
+        case .versionMismatch(let v): "version mismatch (current version \(v))"
+        case .migrationEdited(let name):
+            "migration \(name) was edited after it was applied; restore the original file and add a new migration instead"
+        case .database(let m): "database error: \(m)"
+        }
+    }
+}
