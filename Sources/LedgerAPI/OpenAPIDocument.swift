@@ -110,7 +110,8 @@ enum OpenAPIDocument {
                 "name": "q",
                 "in": "query",
                 "schema": {"type": "string"},
-                "description": "Text matched against names and aliases, ignoring case, diacritics and apostrophe variants."
+                "description": "Text matched against names and aliases, ignoring case, diacritics and apostrophe variants.",
+                "allowEmptyValue": true
               },
               {"$ref": "#/components/parameters/Limit"},
               {"$ref": "#/components/parameters/After"}
@@ -141,13 +142,7 @@ enum OpenAPIDocument {
             "responses": {
               "201": {
                 "description": "Created.",
-                "headers": {
-                  "Location": {
-                    "description": "URL of the created resource.",
-                    "required": true,
-                    "schema": {"type": "string"}
-                  }
-                },
+                "headers": {"Location": {"$ref": "#/components/headers/Location"}},
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/City"}}}
               },
               "400": {"$ref": "#/components/responses/BadRequest"},
@@ -225,9 +220,15 @@ enum OpenAPIDocument {
                 "name": "q",
                 "in": "query",
                 "schema": {"type": "string"},
-                "description": "Text matched against names."
+                "description": "Text matched against names.",
+                "allowEmptyValue": true
               },
-              {"name": "kind", "in": "query", "schema": {"$ref": "#/components/schemas/SourceKind"}},
+              {
+                "name": "kind",
+                "in": "query",
+                "schema": {"$ref": "#/components/schemas/SourceKind"},
+                "allowEmptyValue": true
+              },
               {"$ref": "#/components/parameters/Limit"},
               {"$ref": "#/components/parameters/After"}
             ],
@@ -260,13 +261,7 @@ enum OpenAPIDocument {
               },
               "201": {
                 "description": "Created.",
-                "headers": {
-                  "Location": {
-                    "description": "URL of the created resource.",
-                    "required": true,
-                    "schema": {"type": "string"}
-                  }
-                },
+                "headers": {"Location": {"$ref": "#/components/headers/Location"}},
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Source"}}}
               },
               "400": {"$ref": "#/components/responses/BadRequest"},
@@ -314,19 +309,22 @@ enum OpenAPIDocument {
                 "name": "date",
                 "in": "query",
                 "schema": {"type": "string", "format": "date"},
-                "description": "A local date: same as `from=D&to=D`."
+                "description": "A local date: same as `from=D&to=D`.",
+                "allowEmptyValue": true
               },
               {
                 "name": "from",
                 "in": "query",
                 "schema": {"type": "string"},
-                "description": "A local date `YYYY-MM-DD` (inclusive, in the city's time zone) or an RFC 3339 instant."
+                "description": "A local date `YYYY-MM-DD` (inclusive, in the city's time zone) or an RFC 3339 instant.",
+                "allowEmptyValue": true
               },
               {
                 "name": "to",
                 "in": "query",
                 "schema": {"type": "string"},
-                "description": "A local date `YYYY-MM-DD` (inclusive, in the city's time zone) or an RFC 3339 instant."
+                "description": "A local date `YYYY-MM-DD` (inclusive, in the city's time zone) or an RFC 3339 instant.",
+                "allowEmptyValue": true
               },
               {"$ref": "#/components/parameters/Limit"},
               {"$ref": "#/components/parameters/After"}
@@ -357,13 +355,7 @@ enum OpenAPIDocument {
             "responses": {
               "201": {
                 "description": "Created.",
-                "headers": {
-                  "Location": {
-                    "description": "URL of the created resource.",
-                    "required": true,
-                    "schema": {"type": "string"}
-                  }
-                },
+                "headers": {"Location": {"$ref": "#/components/headers/Location"}},
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Strike"}}}
               },
               "400": {"$ref": "#/components/responses/BadRequest"},
@@ -389,13 +381,7 @@ enum OpenAPIDocument {
             "responses": {
               "200": {
                 "description": "The strike. A merged strike stays readable, with `merged_into` set and a toll of nulls.",
-                "headers": {
-                  "ETag": {
-                    "description": "Entity tag of the answer.",
-                    "required": true,
-                    "schema": {"type": "string"}
-                  }
-                },
+                "headers": {"ETag": {"$ref": "#/components/headers/ETag"}},
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Strike"}}}
               },
               "304": {"$ref": "#/components/responses/NotModified"},
@@ -424,7 +410,9 @@ enum OpenAPIDocument {
             "responses": {
               "200": {
                 "description": "The strike, `version` bumped.",
-                "headers": {"ETag": {"$ref": "#/components/headers/ETag"}},
+                "headers": {
+                  "ETag": {"description": "Entity tag of the strike or answer.", "schema": {"type": "string"}}
+                },
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Strike"}}}
               },
               "400": {"$ref": "#/components/responses/BadRequest"},
@@ -593,44 +581,43 @@ enum OpenAPIDocument {
                 "name": "date",
                 "in": "query",
                 "schema": {"type": "string", "format": "date"},
-                "description": "Same as `from=D&to=D`."
+                "description": "Same as `from=D&to=D`.",
+                "allowEmptyValue": true
               },
               {
                 "name": "from",
                 "in": "query",
                 "schema": {"type": "string"},
-                "description": "A local date `YYYY-MM-DD` (inclusive, in the city's time zone) or an RFC 3339 instant. Missing: open on that side."
+                "description": "A local date `YYYY-MM-DD` (inclusive, in the city's time zone) or an RFC 3339 instant. Missing: open on that side.",
+                "allowEmptyValue": true
               },
               {
                 "name": "to",
                 "in": "query",
                 "schema": {"type": "string"},
-                "description": "A local date `YYYY-MM-DD` (inclusive, in the city's time zone) or an RFC 3339 instant. Missing: open on that side."
+                "description": "A local date `YYYY-MM-DD` (inclusive, in the city's time zone) or an RFC 3339 instant. Missing: open on that side.",
+                "allowEmptyValue": true
               },
               {
                 "name": "as_of",
                 "in": "query",
                 "schema": {"type": "string", "format": "date-time"},
-                "description": "The answer as it was known at this instant."
+                "description": "The answer as it was known at this instant.",
+                "allowEmptyValue": true
               },
               {
                 "name": "group_by",
                 "in": "query",
                 "schema": {"type": "string", "enum": ["day"]},
-                "description": "`day` adds `days`; it needs both bounds and at most 366 days, else 400."
+                "description": "`day` adds `days`; it needs both bounds and at most 366 days, else 400.",
+                "allowEmptyValue": true
               },
               {"$ref": "#/components/parameters/IfNoneMatch"}
             ],
             "responses": {
               "200": {
                 "description": "Strikes in the range, in `occurred_at` order, with their tolls and totals.",
-                "headers": {
-                  "ETag": {
-                    "description": "Entity tag of the answer.",
-                    "required": true,
-                    "schema": {"type": "string"}
-                  }
-                },
+                "headers": {"ETag": {"$ref": "#/components/headers/ETag"}},
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Casualties"}}}
               },
               "304": {"$ref": "#/components/responses/NotModified"},
@@ -658,26 +645,22 @@ enum OpenAPIDocument {
                 "name": "limit",
                 "in": "query",
                 "description": "Page size.",
-                "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}
+                "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100},
+                "allowEmptyValue": true
               },
               {
                 "name": "wait",
                 "in": "query",
                 "description": "Seconds to hold the request while no matching event exists after `since`.",
-                "schema": {"type": "integer", "minimum": 0, "maximum": 60, "default": 0}
+                "schema": {"type": "integer", "minimum": 0, "maximum": 60, "default": 0},
+                "allowEmptyValue": true
               },
               {"$ref": "#/components/parameters/IfNoneMatch"}
             ],
             "responses": {
               "200": {
                 "description": "Events with `seq > since`, ascending. `ETag` is `\"<next_since>\"`.",
-                "headers": {
-                  "ETag": {
-                    "description": "Entity tag of the answer.",
-                    "required": true,
-                    "schema": {"type": "string"}
-                  }
-                },
+                "headers": {"ETag": {"$ref": "#/components/headers/ETag"}},
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChangesPage"}}}
               },
               "304": {"$ref": "#/components/responses/NotModified"},
@@ -1171,13 +1154,17 @@ enum OpenAPIDocument {
           "NewCity": {
             "type": "object",
             "properties": {
-              "name": {"type": "string"},
+              "name": {"type": "string", "minLength": 1},
               "country": {"type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2 code."},
-              "timezone": {"type": "string", "description": "IANA time zone name, e.g. `Europe/Kyiv`."},
+              "timezone": {
+                "type": "string",
+                "minLength": 1,
+                "description": "IANA time zone name, e.g. `Europe/Kyiv`."
+              },
               "latitude": {"type": "number", "minimum": -90, "maximum": 90},
               "longitude": {"type": "number", "minimum": -180, "maximum": 180},
               "region": {"type": ["string", "null"]},
-              "aliases": {"type": "array", "items": {"type": "string"}}
+              "aliases": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 200}}
             },
             "required": ["name", "country", "timezone", "latitude", "longitude"],
             "additionalProperties": false
@@ -1314,31 +1301,36 @@ enum OpenAPIDocument {
             "name": "limit",
             "in": "query",
             "description": "Page size.",
-            "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}
+            "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50},
+            "allowEmptyValue": true
           },
           "After": {
             "name": "after",
             "in": "query",
             "schema": {"type": "string"},
-            "description": "The `next` cursor of the previous page; it keeps the filters it was made with."
+            "description": "The `next` cursor of the previous page; it keeps the filters it was made with.",
+            "allowEmptyValue": true
           },
           "City": {
             "name": "city",
             "in": "query",
             "schema": {"type": "string"},
-            "description": "A city's name or alias (ignoring case, diacritics and apostrophe variants) or numeric id. Unknown: 422 with suggestions."
+            "description": "A city's name or alias (ignoring case, diacritics and apostrophe variants) or numeric id. Unknown: 422 with suggestions.",
+            "allowEmptyValue": true
           },
           "Since": {
             "name": "since",
             "in": "query",
             "description": "Only events with `seq` greater than this.",
-            "schema": {"type": "integer", "format": "int64", "minimum": 0, "default": 0}
+            "schema": {"type": "integer", "format": "int64", "minimum": 0, "default": 0},
+            "allowEmptyValue": true
           },
           "StrikeIdFilter": {
             "name": "strike_id",
             "in": "query",
             "schema": {"type": "integer", "format": "int64", "minimum": 1},
-            "description": "Only events of this strike (for a merge: either strike)."
+            "description": "Only events of this strike (for a merge: either strike).",
+            "allowEmptyValue": true
           },
           "IdempotencyKey": {
             "name": "Idempotency-Key",
@@ -1366,10 +1358,19 @@ enum OpenAPIDocument {
           }
         },
         "headers": {
-          "ETag": {"description": "Entity tag of the answer.", "schema": {"type": "string"}},
-          "Location": {"description": "URL of the created resource.", "schema": {"type": "string"}},
+          "ETag": {"description": "Entity tag of the answer.", "required": true, "schema": {"type": "string"}},
+          "Location": {
+            "description": "Path of the created resource.",
+            "required": true,
+            "schema": {"type": "string"}
+          },
           "RetryAfter": {
             "description": "Seconds to wait before retrying.",
+            "schema": {"type": "integer", "minimum": 0}
+          },
+          "RetryAfterRequired": {
+            "description": "Seconds to wait before retrying.",
+            "required": true,
             "schema": {"type": "integer", "minimum": 0}
           },
           "WWWAuthenticate": {"description": "`Bearer`.", "required": true, "schema": {"type": "string"}},
@@ -1425,13 +1426,7 @@ enum OpenAPIDocument {
           "TooManyRequests": {
             "description": "Rate limit hit.",
             "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
-            "headers": {
-              "Retry-After": {
-                "description": "Seconds to wait before retrying.",
-                "required": true,
-                "schema": {"type": "integer", "minimum": 0}
-              }
-            }
+            "headers": {"Retry-After": {"$ref": "#/components/headers/RetryAfterRequired"}}
           },
           "ServiceUnavailable": {
             "description": "Overloaded, shutting down, or the database does not answer.",
@@ -1440,7 +1435,9 @@ enum OpenAPIDocument {
           },
           "NotModified": {
             "description": "Unchanged since the `If-None-Match` entity tag.",
-            "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}
+            "headers": {
+              "ETag": {"description": "Entity tag of the strike or answer.", "schema": {"type": "string"}}
+            }
           }
         }
       }
