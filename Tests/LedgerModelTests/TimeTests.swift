@@ -330,3 +330,25 @@ struct ZoneTests {
         #expect(Zone("Europe/Kyiv") != Zone("Europe/Warsaw"))
     }
 }
+
+@Suite("Timestamp: the range of years")
+struct TimestampRangeTests {
+    @Test(arguments: [
+        "9999-12-31T23:59:59-01:00",   // would be 10000-01-01T00:59:59Z
+        "0001-01-01T00:00:00+01:00",   // would be 0000-12-31T23:00:00Z
+        "0001-01-01T00:59:59+01:00",
+    ])
+    func instantsWhoseUTCFormLeavesFourDigitYearsAreRefused(input: String) {
+        #expect(Timestamp(rfc3339: input) == nil)
+    }
+
+    @Test(arguments: [
+        "9999-12-31T23:59:59Z", "9999-12-31T23:59:59+01:00", "0001-01-01T00:00:00Z", "0001-01-01T01:00:00+01:00",
+        "0001-01-01T00:00:00-01:00",
+    ])
+    func everyAcceptedInstantWritesAFormTheParserAccepts(input: String) throws {
+        let t = try #require(Timestamp(rfc3339: input))
+        #expect(t.rfc3339.count == 20)
+        #expect(Timestamp(rfc3339: t.rfc3339) == t)
+    }
+}
