@@ -71,7 +71,8 @@ public struct Figures: Sendable, Equatable {
         var r = try ObjectReader(body, allowed: ["killed", "injured", "reported_at", "note", "source_id", "source"])
         let killed = r.int("killed", range: 0...maximum)
         let injured = r.int("injured", range: 0...maximum)
-        if !r.contains("killed") && !r.contains("injured") || (r.value("killed") == .null && r.value("injured") == .null) {
+        // Absent and null both mean "not stated"; one figure alone may be null.
+        if (r.value("killed") ?? .null) == .null && (r.value("injured") ?? .null) == .null {
             r.fail("killed", "at least one of killed and injured is required")
         }
         let reportedAt = r.instant("reported_at")

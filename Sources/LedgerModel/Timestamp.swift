@@ -53,8 +53,16 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         guard bytes.isEmpty else { return nil }
         // A leap second (:60) is folded onto the next second's start; whole seconds only.
         let secondOfDay = Int64(hour * 3600 + minute * 60 + min(second, 59) + (second == 60 ? 1 : 0))
-        self.seconds = date.daysSinceEpoch * 86_400 + secondOfDay - Int64(offset)
+        let seconds = date.daysSinceEpoch * 86_400 + secondOfDay - Int64(offset)
+        // The UTC form must stay within years 0001...9999, so that `rfc3339` is always
+        // `YYYY-MM-DDTHH:MM:SSZ` and parses back.
+        guard (Self.earliest...Self.latest).contains(seconds) else { return nil }
+        self.seconds = seconds
     }
+
+    /// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z, the range of instants the API reads.
+    static let earliest: Int64 = -62_135_596_800
+    static let latest: Int64 = 253_402_300_799
 
     static func number(_ bytes: inout ArraySlice<UInt8>, digits: Int) -> Int? {
         var value = 0
