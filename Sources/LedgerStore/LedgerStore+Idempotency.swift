@@ -10,6 +10,10 @@ public struct StoredResponse: Sendable, Equatable {
     public var status: Int
     /// The whole answer as first sent: head fields and body, serialised by the API.
     public var response: [UInt8]
+
+    public init(method: String, path: String, bodyHash: [UInt8], status: Int, response: [UInt8]) {
+        self.method = method; self.path = path; self.bodyHash = bodyHash; self.status = status; self.response = response
+    }
 }
 
 extension LedgerStore {

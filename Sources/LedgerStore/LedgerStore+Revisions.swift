@@ -97,3 +97,9 @@ extension LedgerStore {
         }
     }
 }
+
+extension LedgerStore {
+    public func revisionExists(seq: Int64) throws(StoreError) -> Bool {
+        try read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM revisions WHERE seq = ?", arguments: [seq]) ?? false }
+    }
+}

@@ -1,0 +1,82 @@
+import HTTPTypes
+import LedgerModel
+import LedgerStore
+import SocketHTTP
+
+/// Every way a request can fail, each with one status. Turned into an RFC 9457
+/// problem in one place, `response`.
+enum APIError: Error {
+    case badRequest(String)
+    case unauthorized(String)
+    case forbidden(String)
+    case notFound(String)
+    case methodNotAllowed(allow: [HTTPRequest.Method])
+    case conflict(String)
+    case preconditionFailed(String)
+    case unsupportedMediaType
+    case unprocessable([FieldError])
+    case unavailable(String)
+    case notImplemented(String)
+    case internalError
+
+    init(_ e: StoreError) {
+        switch e {
+        case .notFound(let m): self = .notFound("no \(m)")
+        case .conflict(let m): self = .conflict(m)
+        case .invalid(let v): self = .unprocessable(v.errors)
+        case .versionMismatch(let v): self = .preconditionFailed("the strike is at version \(v) (ETag \"v\(v)\")")
+        case .migrationEdited, .database: self = .unavailable("the database did not answer")
+        }
+    }
+
+    var status: HTTPResponse.Status {
+        switch self {
+        case .badRequest: .badRequest
+        case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
+        case .notFound: .notFound
+        case .methodNotAllowed: .methodNotAllowed
+        case .conflict: .conflict
+        case .preconditionFailed: .preconditionFailed
+        case .unsupportedMediaType: .unsupportedMediaType
+        case .unprocessable: .unprocessableContent
+        case .unavailable: .serviceUnavailable
+        case .notImplemented: .notImplemented
+        case .internalError: .internalServerError
+        }
+    }
+
+    var detail: String {
+        switch self {
+        case .badRequest(let d), .unauthorized(let d), .forbidden(let d), .notFound(let d), .conflict(let d),
+             .preconditionFailed(let d), .unavailable(let d), .notImplemented(let d): d
+        case .methodNotAllowed(let allow): "allowed methods: " + allow.map(\.rawValue).joined(separator: ", ")
+        case .unsupportedMediaType: "the body must be Content-Type: application/json"
+        case .unprocessable(let errors): errors.count == 1 ? "1 field is invalid" : "\(errors.count) fields are invalid"
+        case .internalError: "the server failed to answer"
+        }
+    }
+
+    var response: Response {
+        var json = JSONWriter(capacity: 256)
+        json.object { o in
+            o.field("type", "about:blank")
+            o.field("title", status.reasonPhrase)
+            o.field("status", status.code)
+            o.field("detail", detail)
+            if case .unprocessable(let errors) = self {
+                o.key("errors")
+                o.array { a in for e in errors { e.write(to: &a) } }
+            }
+        }
+        var head = HTTPResponse(status: status)
+        head.headerFields[.contentType] = "application/problem+json"
+        switch self {
+        case .unauthorized: head.headerFields[.wwwAuthenticate] = "Bearer realm=\"strikeledger\""
+        case .methodNotAllowed(let allow): head.headerFields[.allow] = allow.map(\.rawValue).joined(separator: ", ")
+        case .unavailable: head.headerFields[.retryAfter] = "1"
+        default: break
+        }
+        return Response(head: head, body: json.bytes)
+    }
+}

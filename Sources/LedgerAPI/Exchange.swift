@@ -1,0 +1,131 @@
+import Foundation
+import HTTPTypes
+import LedgerModel
+import LedgerStore
+import SocketHTTP
+
+/// One request on its way through the API: what was asked, by whom, and helpers to
+/// read it and to answer.
+struct Exchange {
+    let request: Request
+    let route: Route
+    var key: APIKey?
+    let now: Timestamp
+
+    var method: HTTPRequest.Method { request.head.method }
+
+    func header(_ name: HTTPField.Name) -> String? { request.head.headerFields[name] }
+
+    func query(_ allowed: Set<String>) throws(APIError) -> QueryParameters {
+        try QueryParameters(request.query, allowed: allowed)
+    }
+
+    /// The body as JSON: 415 unless it is declared JSON, 400 unless it parses.
+    func jsonBody(allowMergePatch: Bool = false) throws(APIError) -> JSONValue {
+        guard let type = header(.contentType) else { throw .unsupportedMediaType }
+        let mediaType = type.split(separator: ";", maxSplits: 1)[0].trimmingCharacters(in: .whitespaces).lowercased()
+        guard mediaType == "application/json" || (allowMergePatch && mediaType == "application/merge-patch+json") else {
+            throw .unsupportedMediaType
+        }
+        do {
+            return try JSONValue.parse(request.body)
+        } catch {
+            throw .badRequest(request.body.isEmpty ? "the body is empty; send a JSON object" : error.description)
+        }
+    }
+}
+
+/// Answers.
+enum Answer {
+    static func json(_ status: HTTPResponse.Status = .ok, _ body: [UInt8], headers: HTTPFields = [:]) -> Response {
+        var head = HTTPResponse(status: status, headerFields: headers)
+        head.headerFields[.contentType] = "application/json"
+        return Response(head: head, body: body)
+    }
+
+    static func json(_ status: HTTPResponse.Status = .ok, _ value: some JSONWritable, headers: HTTPFields = [:]) -> Response {
+        json(status, value.jsonBytes, headers: headers)
+    }
+
+    static func created(_ value: some JSONWritable, location: String) -> Response {
+        var h = HTTPFields()
+        h[.location] = location
+        return json(.created, value, headers: h)
+    }
+
+    /// 304 when `If-None-Match` names `etag` (or is `*`), else the full answer with `ETag`.
+    static func conditional(_ exchange: Exchange, etag: String, body: () -> [UInt8]) -> Response {
+        if let inm = exchange.header(.ifNoneMatch), ETag.matches(inm, etag) { return notModified(etag: etag) }
+        var h = HTTPFields()
+        h[.eTag] = etag
+        h[.cacheControl] = "no-cache"
+        return json(.ok, body(), headers: h)
+    }
+
+    static func notModified(etag: String) -> Response {
+        var head = HTTPResponse(status: .notModified)
+        head.headerFields[.eTag] = etag
+        head.headerFields[.cacheControl] = "no-cache"
+        return Response(head: head)
+    }
+}
+
+enum ETag {
+    /// Whether an `If-None-Match` list names the tag (weak comparison, RFC 9110 13.1.2).
+    static func matches(_ header: String, _ etag: String) -> Bool {
+        let strip = { (s: Substring) -> Substring in s.hasPrefix("W/") ? s.dropFirst(2) : s }
+        for candidate in header.split(separator: ",") {
+            let c = candidate.trimmingCharacters(in: .whitespaces)
+            if c == "*" || strip(Substring(c)) == strip(Substring(etag)) { return true }
+        }
+        return false
+    }
+
+    /// A strong tag derived from the bytes of an answer.
+    static func digest(_ bytes: [UInt8]) -> String {
+        // FNV-1a, 64 bits, twice with different offsets: stable across restarts and cheap.
+        var a: UInt64 = 0xcbf2_9ce4_8422_2325, b: UInt64 = 0x8422_2325_cbf2_9ce4
+        for byte in bytes {
+            a = (a ^ UInt64(byte)) &* 0x100_0000_01b3
+            b = (b ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
+        return "\"" + String(a, radix: 16) + String(b, radix: 16) + "\""
+    }
+}
+
+/// Opaque page cursors: base64url of a small JSON object holding the filters the
+/// first page was asked with and where the last page ended.
+enum Cursor {
+    static func encode(_ fields: [(String, String)]) -> String {
+        var w = JSONWriter()
+        w.object { o in for (k, v) in fields { o.field(k, v) } }
+        return Data(w.bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decode(_ text: String) throws(APIError) -> [String: String] {
+        var b64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while b64.count % 4 != 0 { b64 += "=" }
+        guard text.count <= 2048, let data = Data(base64Encoded: b64),
+              case .object(let members)? = try? JSONValue.parse(Array(data)) else {
+            throw .badRequest("query parameter after is not a cursor from this server")
+        }
+        var out: [String: String] = [:]
+        for (k, v) in members { if case .string(let s) = v { out[k] = s } }
+        return out
+    }
+}
+
+/// `{"items": [...], "next": cursor}`.
+struct Page<Item: JSONWritable>: JSONWritable {
+    var items: [Item]
+    var next: String?
+    func write(to json: inout JSONWriter) {
+        json.object { o in
+            o.key("items")
+            o.array { a in for i in items { i.write(to: &a) } }
+            o.field("next", next)
+        }
+    }
+}

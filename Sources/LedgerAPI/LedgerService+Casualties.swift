@@ -1,0 +1,94 @@
+import HTTPTypes
+import LedgerModel
+import LedgerStore
+import SocketHTTP
+
+extension LedgerService {
+    /// `GET /v1/casualties`: strikes and totals for a city (or all) over local dates or
+    /// instants, optionally as known at `as_of`, optionally day by day.
+    func casualties(_ x: Exchange) throws -> Response {
+        let q = try x.query(["city", "date", "from", "to", "as_of", "group_by"])
+        let range = try DateRange(q)
+        let asOf = try q.instant("as_of")
+        let byDay = try q.enumeration("group_by", GroupBy.self) == .day
+        let city = try q.string("city").map { name throws(StoreError) in try store.resolveCity(CityName(parsing: name)) }
+        let zone = city.flatMap { Zone($0.timezone) } ?? Zone("UTC")!
+
+        var query = CasualtyQuery()
+        query.cityId = city?.id
+        query.fromDate = range.fromDate; query.toDate = range.toDate
+        query.fromInstant = range.fromInstant; query.toInstant = range.toInstant
+        query.asOf = asOf
+        // The range as local dates, for the answer and for `days`.
+        let from = range.fromDate ?? range.fromInstant.map { zone.localDate(of: $0) }
+        let to = range.toDate ?? range.toInstant.map { zone.localDate(of: $0) }
+        var days: [CivilDate] = []
+        if byDay {
+            guard let from, let to else { throw APIError.badRequest("group_by=day needs both from and to (or date)") }
+            let count = to.daysSinceEpoch - from.daysSinceEpoch + 1
+            guard count <= 366 else { throw APIError.badRequest("group_by=day covers at most 366 days") }
+            days = (0..<Int(max(count, 0))).map { from.adding(days: $0) }
+        }
+        let lines = try store.casualties(query)
+        let body = CasualtiesAnswer(city: city?.ref, from: from, to: to, asOf: asOf, lines: lines, days: byDay ? days : nil).jsonBytes
+        return Answer.conditional(x, etag: ETag.digest(body)) { body }
+    }
+}
+
+enum GroupBy: String, CaseIterable { case day }
+
+struct CasualtiesAnswer: JSONWritable {
+    var city: CityRef?
+    var from: CivilDate?
+    var to: CivilDate?
+    var asOf: Timestamp?
+    var lines: [CasualtyLine]
+    var days: [CivilDate]?
+
+    func write(to json: inout JSONWriter) {
+        json.object { o in
+            o.key("city")
+            if let city { city.write(to: &o) } else { o.null() }
+            o.field("from", from)
+            o.field("to", to)
+            o.field("as_of", asOf)
+            o.key("totals")
+            o.object { t in
+                t.field("strikes", lines.count)
+                t.field("killed", lines.reduce(Int64(0)) { $0 + ($1.toll.killed ?? 0) })
+                t.field("injured", lines.reduce(Int64(0)) { $0 + ($1.toll.injured ?? 0) })
+            }
+            o.key("strikes")
+            o.array { a in
+                for line in lines {
+                    a.object { s in
+                        s.field("id", line.id)
+                        s.field("occurred_at", line.occurredAt)
+                        s.field("local_date", line.localDate)
+                        s.key("city"); line.city.write(to: &s)
+                        s.key("toll"); line.toll.write(to: &s)
+                    }
+                }
+            }
+            if let days {
+                var perDay: [CivilDate: (Int, Int64, Int64)] = [:]
+                for l in lines {
+                    let v = perDay[l.localDate] ?? (0, 0, 0)
+                    perDay[l.localDate] = (v.0 + 1, v.1 + (l.toll.killed ?? 0), v.2 + (l.toll.injured ?? 0))
+                }
+                o.key("days")
+                o.array { a in
+                    for d in days {
+                        let v = perDay[d] ?? (0, 0, 0)
+                        a.object { e in
+                            e.field("date", d)
+                            e.field("strikes", v.0)
+                            e.field("killed", v.1)
+                            e.field("injured", v.2)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

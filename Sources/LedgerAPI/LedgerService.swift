@@ -1,0 +1,178 @@
+import Foundation
+import HTTPTypes
+import LedgerModel
+import LedgerStore
+import Logging
+import SocketHTTP
+import Synchronization
+
+/// Settings of the API that an operator may change.
+public struct APIConfiguration: Sendable {
+    /// How far apart a report's `occurred_at` and a strike's may lie for the report to
+    /// match that strike, in seconds.
+    public var matchWindow: Int64 = 6 * 3600
+    /// When true, every GET but /healthz and /readyz needs a valid key.
+    public var privateReads = false
+    public init() {}
+}
+
+/// The HTTP API of StrikeLedger: routes each request to its handler, authenticates,
+/// keeps idempotent answers, and turns every error into a problem.
+public final class LedgerService: HTTPHandler {
+    let store: LedgerStore
+    let configuration: APIConfiguration
+    let logger: Logger
+    let metrics: ServiceMetrics
+    let idempotency = Mutex<Set<String>>([])
+    let feed: ChangeFeed
+
+    public init(store: LedgerStore, configuration: APIConfiguration = APIConfiguration(),
+                logger: Logger = Logger(label: "strikeledger.api")) {
+        self.store = store
+        self.configuration = configuration
+        self.logger = logger
+        self.metrics = ServiceMetrics()
+        self.feed = ChangeFeed(store: store)
+    }
+
+    /// Tells the metrics how to count open connections (the server knows).
+    public func observeConnections(_ count: @escaping @Sendable () -> Int) {
+        metrics.connectionCount.withLock { $0 = count }
+    }
+
+    var now: Timestamp { Timestamp(seconds: Int64(Date().timeIntervalSince1970)) }
+
+    public func handleInline(_ request: Request) -> Reply? {
+        // Answers from memory: liveness, and a conditional poll of the feed with nothing new.
+        let path = request.path
+        if path == "/healthz", request.head.method == .get || request.head.method == .head {
+            return .response(Answer.json(.ok, Array(#"{"status":"ok"}"#.utf8)))
+        }
+        if path == "/v1/changes", request.head.method == .get || request.head.method == .head,
+           !configuration.privateReads, let response = feed.notModifiedFromMemory(request) {
+            metrics.record(route: Route.changes.pattern, status: 304, since: nil)
+            return .response(response)
+        }
+        return nil
+    }
+
+    public func handle(_ request: Request) -> Reply {
+        let started = ContinuousClock.now
+        guard let route = Route(path: request.path) else {
+            let r = APIError.notFound("no resource at this path").response
+            metrics.record(route: "unmatched", status: 404, since: started)
+            return .response(r)
+        }
+        let reply: Reply
+        do {
+            reply = try dispatch(request, route: route)
+        } catch let e as APIError {
+            reply = .response(e.response)
+        } catch let e as StoreError {
+            if case .database = e { logger.error("store failed: \(e)") }
+            reply = .response(APIError(e).response)
+        } catch {
+            logger.error("unexpected error: \(error)")
+            reply = .response(APIError.internalError.response)
+        }
+        let status: Int
+        switch reply {
+        case .response(let r): status = r.head.status.code
+        case .deferred: status = 200
+        case .stream(let head, _): status = head.status.code
+        }
+        metrics.record(route: route.pattern, status: status, since: started)
+        return reply
+    }
+
+    private func dispatch(_ request: Request, route: Route) throws -> Reply {
+        var method = request.head.method
+        guard route.methods.contains(method) else {
+            throw APIError.methodNotAllowed(allow: route.methods)
+        }
+        if method == .head { method = .get }
+        var exchange = Exchange(request: request, route: route, key: nil, now: now)
+        exchange.key = try authenticate(exchange, method: method)
+
+        if method == .post, let idempotencyKey = request.head.headerFields[.idempotencyKey] {
+            return .response(try idempotent(exchange, key: idempotencyKey) { try self.respond(exchange, method: method) })
+        }
+        switch try respondOrReply(exchange, method: method) {
+        case .left(let r): return .response(r)
+        case .right(let reply): return reply
+        }
+    }
+
+    private enum Either { case left(Response), right(Reply) }
+
+    private func respondOrReply(_ x: Exchange, method: HTTPRequest.Method) throws -> Either {
+        switch x.route {
+        case .changes: return .right(try feed.poll(x))
+        case .changesStream: return .right(try feed.stream(x))
+        default: return .left(try respond(x, method: method))
+        }
+    }
+
+    /// The write routes and the plain reads.
+    func respond(_ x: Exchange, method: HTTPRequest.Method) throws -> Response {
+        switch (x.route, method) {
+        case (.health, _): return Answer.json(.ok, Array(#"{"status":"ok"}"#.utf8))
+        case (.readiness, _):
+            guard store.isReady() else { throw APIError.unavailable("the database does not answer") }
+            return Answer.json(.ok, Array(#"{"status":"ok"}"#.utf8))
+        case (.metrics, _): return metrics.exposition(heldPolls: feed.heldCount)
+        case (.openAPI, _): return Answer.json(.ok, OpenAPIDocument.bytes)
+        case (.cities, .get): return try listCities(x)
+        case (.cities, _): return try createCity(x)
+        case (.city(let id), _): return try getCity(x, id)
+        case (.cityAliases(let id), _): return try addAlias(x, id)
+        case (.sources, .get): return try listSources(x)
+        case (.sources, _): return try createSource(x)
+        case (.source(let id), _): return try getSource(x, id)
+        case (.strikes, .get): return try listStrikes(x)
+        case (.strikes, _): return try createStrike(x)
+        case (.strike(let id), .get): return try getStrike(x, id)
+        case (.strike(let id), _): return try patchStrike(x, id)
+        case (.strikeMerge(let id), _): return try mergeStrike(x, id)
+        case (.strikeRevisions(let id), .get): return try listRevisions(x, id)
+        case (.strikeRevisions(let id), _): return try appendRevision(x, id)
+        case (.revisionVoid(let seq), _): return try voidRevision(x, seq)
+        case (.reports, _): return try ingestReport(x)
+        case (.casualties, _): return try casualties(x)
+        case (.changes, _), (.changesStream, _):
+            throw APIError.badRequest("idempotency keys apply to POST only")
+        }
+    }
+
+    /// The role each write needs.
+    private func requiredRole(_ route: Route) -> Role {
+        switch route {
+        case .cities: .admin
+        case .cityAliases, .strike, .strikeMerge, .revisionVoid: .editor
+        default: .reporter
+        }
+    }
+
+    private func authenticate(_ x: Exchange, method: HTTPRequest.Method) throws(APIError) -> APIKey? {
+        let isWrite = method != .get
+        let needsKey = isWrite || (configuration.privateReads && !x.route.isOperational)
+        guard let header = x.header(.authorization) else {
+            if needsKey { throw .unauthorized(isWrite ? "writes need Authorization: Bearer <key>" : "this server's reads need a key") }
+            return nil
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer", let key = store.authenticate(String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
+            if needsKey { throw .unauthorized("the key is unknown or revoked") }
+            return nil
+        }
+        if isWrite && key.role < requiredRole(x.route) {
+            throw .forbidden("this needs the \(requiredRole(x.route).rawValue) role; the key has \(key.role.rawValue)")
+        }
+        return key
+    }
+}
+
+extension HTTPField.Name {
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+    static let lastEventID = HTTPField.Name("Last-Event-ID")!
+}

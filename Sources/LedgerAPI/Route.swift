@@ -1,0 +1,101 @@
+import HTTPTypes
+
+/// Every endpoint of API v1, matched from a request's path.
+enum Route: Equatable {
+    case health, readiness, metrics, openAPI
+    case cities, city(Int64), cityAliases(Int64)
+    case sources, source(Int64)
+    case strikes, strike(Int64), strikeMerge(Int64), strikeRevisions(Int64)
+    case revisionVoid(Int64)
+    case reports
+    case casualties
+    case changes, changesStream
+
+    /// The route for a path (percent-encoding untouched), or nil (404).
+    init?(path: Substring) {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.first == "", parts.count >= 2 else { return nil }
+        let p = Array(parts.dropFirst())
+        func id(_ s: Substring) -> Int64? {
+            guard !s.isEmpty, s.utf8.count <= 18, s.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let v = Int64(s), v >= 1 else { return nil }
+            return v
+        }
+        switch p.count {
+        case 1:
+            switch p[0] {
+            case "healthz": self = .health
+            case "readyz": self = .readiness
+            case "metrics": self = .metrics
+            case "openapi.json": self = .openAPI
+            default: return nil
+            }
+        case 2 where p[0] == "v1":
+            switch p[1] {
+            case "cities": self = .cities
+            case "sources": self = .sources
+            case "strikes": self = .strikes
+            case "reports": self = .reports
+            case "casualties": self = .casualties
+            case "changes": self = .changes
+            default: return nil
+            }
+        case 3 where p[0] == "v1":
+            if p[1] == "changes" && p[2] == "stream" { self = .changesStream; return }
+            guard let n = id(p[2]) else { return nil }
+            switch p[1] {
+            case "cities": self = .city(n)
+            case "sources": self = .source(n)
+            case "strikes": self = .strike(n)
+            default: return nil
+            }
+        case 4 where p[0] == "v1":
+            guard let n = id(p[2]) else { return nil }
+            switch (p[1], p[3]) {
+            case ("cities", "aliases"): self = .cityAliases(n)
+            case ("strikes", "merge"): self = .strikeMerge(n)
+            case ("strikes", "revisions"): self = .strikeRevisions(n)
+            case ("revisions", "void"): self = .revisionVoid(n)
+            default: return nil
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// The methods the route answers (GET implies HEAD).
+    var methods: [HTTPRequest.Method] {
+        switch self {
+        case .health, .readiness, .metrics, .openAPI, .city, .source, .casualties, .changes, .changesStream: [.get, .head]
+        case .cities, .sources, .strikes, .strikeRevisions: [.get, .head, .post]
+        case .strike: [.get, .head, .patch]
+        case .cityAliases, .strikeMerge, .revisionVoid, .reports: [.post]
+        }
+    }
+
+    /// A label for metrics: the path pattern, never ids.
+    var pattern: String {
+        switch self {
+        case .health: "/healthz"
+        case .readiness: "/readyz"
+        case .metrics: "/metrics"
+        case .openAPI: "/openapi.json"
+        case .cities: "/v1/cities"
+        case .city: "/v1/cities/{id}"
+        case .cityAliases: "/v1/cities/{id}/aliases"
+        case .sources: "/v1/sources"
+        case .source: "/v1/sources/{id}"
+        case .strikes: "/v1/strikes"
+        case .strike: "/v1/strikes/{id}"
+        case .strikeMerge: "/v1/strikes/{id}/merge"
+        case .strikeRevisions: "/v1/strikes/{id}/revisions"
+        case .revisionVoid: "/v1/revisions/{seq}/void"
+        case .reports: "/v1/reports"
+        case .casualties: "/v1/casualties"
+        case .changes: "/v1/changes"
+        case .changesStream: "/v1/changes/stream"
+        }
+    }
+
+    /// Operations endpoints stay public even with private reads.
+    var isOperational: Bool { self == .health || self == .readiness }
+}

@@ -1,0 +1,48 @@
+import CoreMetrics
+import HTTPTypes
+import Metrics
+import Prometheus
+import SocketHTTP
+import Synchronization
+
+/// Requests by route and status, latency histograms, open connections, held polls:
+/// recorded through swift-metrics into a Prometheus registry of this service's own.
+final class ServiceMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    private let factory: PrometheusMetricsFactory
+    let connectionCount = Mutex<(@Sendable () -> Int)?>(nil)
+
+    init() {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(100), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
+            .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+            .milliseconds(500), .seconds(1), .seconds(5),
+        ]
+        self.factory = factory
+    }
+
+    func record(route: String, status: Int, since start: ContinuousClock.Instant?) {
+        Counter(label: "strikeledger_http_requests_total", dimensions: [("route", route), ("status", String(status))],
+                factory: factory).increment()
+        if let start {
+            let elapsed = ContinuousClock.now - start
+            Timer(label: "strikeledger_http_request_duration_seconds", dimensions: [("route", route)], factory: factory)
+                .recordNanoseconds(Int64(elapsed.components.seconds) * 1_000_000_000 + Int64(elapsed.components.attoseconds / 1_000_000_000))
+        }
+    }
+
+    func exposition(heldPolls: Int) -> Response {
+        Gauge(label: "strikeledger_open_connections", factory: factory)
+            .record(Double(connectionCount.withLock { $0 }?() ?? 0))
+        Gauge(label: "strikeledger_held_polls", factory: factory).record(Double(heldPolls))
+        var head = HTTPResponse(status: .ok)
+        head.headerFields[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+        return Response(head: head, body: registry.emitToBuffer())
+    }
+}
+
+extension OpenAPIDocument {
+    /// The document as served.
+    static let bytes: [UInt8] = Array(json.utf8)
+}

@@ -1,0 +1,157 @@
+import ArgumentParser
+import Foundation
+import LedgerAPI
+import LedgerModel
+import LedgerStore
+import Logging
+import SocketHTTP
+
+@main
+struct StrikeLedger: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "strikeledger",
+        abstract: "Incident tracking for strikes on cities: attributed, append-only casualty revisions over HTTP.",
+        subcommands: [Serve.self, Migrate.self, Keys.self, Backup.self])
+
+    static func main() {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = ProcessInfo.processInfo.environment["STRIKELEDGER_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+            return handler
+        }
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// `--db PATH`, shared by every subcommand (env `STRIKELEDGER_DB`).
+struct DatabaseOption: ParsableArguments {
+    @Option(name: .long, help: "The SQLite database file (env STRIKELEDGER_DB; default ./strikeledger.sqlite).")
+    var db: String?
+
+    var path: String { db ?? ProcessInfo.processInfo.environment["STRIKELEDGER_DB"] ?? "./strikeledger.sqlite" }
+
+    func open() throws -> LedgerStore {
+        do {
+            return try LedgerStore(path: path)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+}
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the HTTP API (creates and migrates the database when missing).")
+
+    @OptionGroup var database: DatabaseOption
+    @Option(help: "Address to listen on (env STRIKELEDGER_HOST; default 127.0.0.1).") var host: String?
+    @Option(help: "Port; 0 picks a free one and logs it (env STRIKELEDGER_PORT; default 8080).") var port: Int?
+    @Flag(help: "Every GET but /healthz and /readyz needs a valid key.") var privateReads = false
+    @Option(help: "How far apart, in seconds, a report and a strike may lie to match (default 21600, 6 hours).")
+    var matchWindow: Int64 = 6 * 3600
+    @Option(help: "Event-loop threads (default: the number of cores).") var eventLoops: Int?
+    @Option(help: "Worker threads for database work (default 8).") var workers: Int = 8
+
+    func run() throws {
+        let logger = Logger(label: "strikeledger")
+        let env = ProcessInfo.processInfo.environment
+        var server = ServerConfiguration()
+        server.host = host ?? env["STRIKELEDGER_HOST"] ?? "127.0.0.1"
+        let port = port ?? env["STRIKELEDGER_PORT"].map({ Int($0) ?? -1 }) ?? 8080
+        guard (0...65535).contains(port) else {
+            throw ValidationError("the port must be a number from 0 to 65535")
+        }
+        server.port = port
+        server.eventLoopThreads = eventLoops ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
+        server.workerThreads = workers
+        var api = APIConfiguration()
+        api.privateReads = privateReads
+        api.matchWindow = matchWindow
+
+        let store = try database.open()
+        let service = LedgerService(store: store, configuration: api)
+        let http = HTTPServer(configuration: server, handler: service)
+        service.observeConnections { http.openConnections }
+        do {
+            try http.start()
+        } catch {
+            throw ValidationError("cannot listen on \(server.host):\(port): \(error)")
+        }
+        let shown = server.host.contains(":") ? "[\(server.host)]" : server.host
+        logger.info("listening on http://\(shown):\(http.port) (database \(database.path))")
+        http.runUntilSignalled()
+        logger.info("stopped")
+    }
+}
+
+struct Migrate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending migrations and exit.")
+    @OptionGroup var database: DatabaseOption
+
+    func run() throws {
+        let store = try database.open()
+        _ = store
+        FileHandle.standardError.write(Data("database \(database.path) is migrated\n".utf8))
+    }
+}
+
+struct Backup: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write a consistent copy of the live database to PATH.")
+    @OptionGroup var database: DatabaseOption
+    @Argument(help: "Where to write the copy.") var destination: String
+
+    func run() throws {
+        guard !FileManager.default.fileExists(atPath: destination) else {
+            throw ValidationError("\(destination) exists already; choose a new path")
+        }
+        try database.open().backup(to: destination)
+        FileHandle.standardError.write(Data("backed up \(database.path) to \(destination)\n".utf8))
+    }
+}
+
+struct Keys: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage API keys. The database keeps only a hash of each key.",
+        subcommands: [Create.self, List.self, Revoke.self])
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a key and print it, alone, on stdout (shown once).")
+        @OptionGroup var database: DatabaseOption
+        @Option(help: "A unique name for the key.") var name: String
+        @Option(help: "reporter, editor or admin.") var role: String
+
+        func run() throws {
+            guard let role = Role(rawValue: role) else { throw ValidationError("--role must be reporter, editor or admin") }
+            guard !name.isEmpty, name.count <= 100 else { throw ValidationError("--name must be 1 to 100 characters") }
+            let key = try database.open().createKey(name: name, role: role)
+            print(key)
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List keys: name, role, created, revoked (never the key).")
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            print("NAME\tROLE\tCREATED\tREVOKED")
+            for key in try database.open().keys() {
+                print("\(key.name)\t\(key.role.rawValue)\t\(key.createdAt)\t\(key.revokedAt?.description ?? "-")")
+            }
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a key by name.")
+        @OptionGroup var database: DatabaseOption
+        @Argument(help: "The key's name.") var name: String
+
+        func run() throws {
+            try database.open().revokeKey(name: name)
+            FileHandle.standardError.write(Data("revoked \(name)\n".utf8))
+        }
+    }
+}
