@@ -18,9 +18,17 @@ public struct Request: Sendable {
     }
 
     /// The path without the query string, percent-encoding untouched.
-    public var path: Substring { /* implemented by the server */ fatalError() }
+    public var path: Substring {
+        let full = head.path ?? ""
+        guard let mark = full.utf8.firstIndex(of: UInt8(ascii: "?")) else { return full[...] }
+        return full[..<mark]
+    }
     /// The raw query string after `?`, or "" when there is none.
-    public var query: Substring { fatalError() }
+    public var query: Substring {
+        let full = head.path ?? ""
+        guard let mark = full.utf8.firstIndex(of: UInt8(ascii: "?")) else { return "" }
+        return full[full.utf8.index(after: mark)...]
+    }
 }
 
 /// A complete response: status and header fields, and the body bytes.
