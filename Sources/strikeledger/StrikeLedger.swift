@@ -72,6 +72,7 @@ struct Serve: ParsableCommand {
         api.privateReads = privateReads
         api.matchWindow = matchWindow
 
+        raiseFileLimit()
         let store = try database.open()
         let service = LedgerService(store: store, configuration: api)
         let http = HTTPServer(configuration: server, handler: service)
@@ -85,6 +86,16 @@ struct Serve: ParsableCommand {
         logger.info("listening on http://\(shown):\(http.port) (database \(database.path))")
         http.runUntilSignalled()
         logger.info("stopped")
+    }
+}
+
+/// Each connection is a file descriptor: lift the soft limit to the hard one so the
+/// connection cap, not the default 1,024 descriptors, decides how many clients fit.
+func raiseFileLimit() {
+    var limit = rlimit()
+    if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max {
+        limit.rlim_cur = limit.rlim_max
+        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
     }
 }
 

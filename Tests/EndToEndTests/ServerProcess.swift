@@ -1,0 +1,126 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The real `strikeledger` binary, serving on an ephemeral loopback port over a fresh
+/// database in a temporary directory.
+final class ServerProcess: @unchecked Sendable {
+    let directory: URL
+    let database: String
+    let process: Process
+    let port: Int
+    private let stderrPipe: Pipe
+
+    /// The binary that `swift build` put beside the test bundle (or $STRIKELEDGER_BIN).
+    static var binary: String {
+        if let env = ProcessInfo.processInfo.environment["STRIKELEDGER_BIN"] { return env }
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        var dir = bundle
+        for _ in 0..<3 {
+            let candidate = dir.appendingPathComponent("strikeledger").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return bundle.appendingPathComponent("strikeledger").path
+    }
+
+    /// Runs a CLI subcommand to completion: (exit status, stdout, stderr).
+    static func cli(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    init(extraArguments: [String] = [], prepare: (String) throws -> Void = { _ in }) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("strikeledger-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        database = directory.appendingPathComponent("ledger.sqlite").path
+        try prepare(database)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["serve", "--db", database, "--host", "127.0.0.1", "--port", "0"] + extraArguments
+        stderrPipe = Pipe()
+        process.standardError = stderrPipe
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // The server logs "listening on http://127.0.0.1:PORT" once it accepts connections.
+        var log = ""
+        var found: Int?
+        let handle = stderrPipe.fileHandleForReading
+        let deadline = Date().addingTimeInterval(30)
+        while found == nil, Date() < deadline {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            log += String(decoding: chunk, as: UTF8.self)
+            if let range = log.range(of: #"listening on http://[^ ]*:(\d+)"#, options: .regularExpression) {
+                found = Int(log[range].split(separator: ":").last!)
+            }
+        }
+        guard let port = found else {
+            process.terminate()
+            throw E2EError("server did not start: \(log)")
+        }
+        self.port = port
+        // Keep draining the log so the server never blocks on a full pipe.
+        handle.readabilityHandler = { h in _ = h.availableData }
+    }
+
+    /// Sends SIGTERM and waits; returns the exit status.
+    @discardableResult
+    func stop() -> Int32 {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+        }
+        stderrPipe.fileHandleForReading.readabilityHandler = nil
+        try? FileManager.default.removeItem(at: directory)
+        return process.terminationStatus
+    }
+
+    func client() -> HTTPClient { HTTPClient(port: port) }
+}
+
+struct E2EError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+/// One server shared by the end-to-end tests of this process, with a key per role.
+enum Shared {
+    struct Fixture: Sendable {
+        let server: ServerProcess
+        let reporter: String
+        let editor: String
+        let admin: String
+    }
+
+    static let fixture: Fixture = {
+        var keys: [String: String] = [:]
+        let server = try! ServerProcess { db in
+            for role in ["reporter", "editor", "admin"] {
+                let r = try ServerProcess.cli(["keys", "create", "--db", db, "--name", "e2e-\(role)", "--role", role])
+                guard r.status == 0 else { throw E2EError("keys create failed: \(r.err)") }
+                keys[role] = r.out.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+        }
+        sharedPID = server.process.processIdentifier
+        atexit { if sharedPID > 0 { kill(sharedPID, SIGTERM) } }
+        return Fixture(server: server, reporter: keys["reporter"]!, editor: keys["editor"]!, admin: keys["admin"]!)
+    }()
+}
+
+nonisolated(unsafe) private var sharedPID: pid_t = 0
