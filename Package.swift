@@ -40,9 +40,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
+        .target(name: "CSocketHTTPShims"),
         .target(
             name: "SocketHTTP",
             dependencies: [
+                "CSocketHTTPShims",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

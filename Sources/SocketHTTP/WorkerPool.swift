@@ -1,0 +1,115 @@
+import Glibc
+import Synchronization
+
+/// The bounded pool of threads that run `HTTPHandler.handle`. Never an event loop.
+final class WorkerPool: Sendable {
+    /// One request for the pool.
+    struct Job: Sendable {
+        var request: Request
+        var loop: EventLoop
+        var connection: ConnectionID
+    }
+
+    private struct Queue {
+        var jobs: [Job?] = []
+        var head = 0
+        var stopping = false
+
+        var count: Int { jobs.count - head }
+
+        mutating func pop() -> Job? {
+            guard head < jobs.count else { return nil }
+            let job = jobs[head]
+            jobs[head] = nil
+            head += 1
+            if head == jobs.count {
+                jobs.removeAll(keepingCapacity: jobs.count <= 4096)
+                head = 0
+            } else if head >= 1024 && head * 2 >= jobs.count {
+                jobs.removeFirst(head)
+                head = 0
+            }
+            return job
+        }
+    }
+
+    private let queue = Mutex(Queue())
+    private let signal: Semaphore
+    private let maxQueued: Int
+    private let handler: any HTTPHandler
+    private let threadCount: Int
+    private let running = Atomic<Int>(0)
+
+    init(threads: Int, maxQueued: Int, handler: any HTTPHandler) {
+        self.threadCount = max(1, threads)
+        self.maxQueued = max(0, maxQueued)
+        self.handler = handler
+        self.signal = Semaphore()
+    }
+
+    func start() -> [pthread_t] {
+        (0..<threadCount).map { _ in
+            running.add(1, ordering: .relaxed)
+            return PosixThread.spawn { [self] in self.work() }
+        }
+    }
+
+    /// Queues a request; false when the queue is full (answer 503) or the pool is stopping.
+    func submit(_ job: Job) -> Bool {
+        let accepted = queue.withLock { queue -> Bool in
+            guard !queue.stopping, queue.count < maxQueued else { return false }
+            queue.jobs.append(job)
+            return true
+        }
+        if accepted { signal.post() }
+        return accepted
+    }
+
+    /// Lets queued jobs run, then ends every worker thread.
+    func stop() {
+        queue.withLock { $0.stopping = true }
+        for _ in 0..<threadCount { signal.post() }
+    }
+
+    /// Worker threads still running.
+    var runningThreads: Int { running.load(ordering: .relaxed) }
+
+    private func work() {
+        defer { running.subtract(1, ordering: .relaxed) }
+        while true {
+            signal.wait()
+            let (job, stop) = queue.withLock { queue -> (Job?, Bool) in
+                let job = queue.pop()
+                return (job, job == nil && queue.stopping)
+            }
+            if stop { return }
+            guard let job else { continue }
+            let reply = handler.handle(job.request)
+            if !job.loop.post(.reply(job.connection, reply)) {
+                reply.abandon()
+            }
+        }
+    }
+}
+
+/// A POSIX counting semaphore.
+final class Semaphore: @unchecked Sendable {
+    // sem_t is made for sharing between threads; the pointer never changes.
+    private let semaphore: UnsafeMutablePointer<sem_t>
+
+    init() {
+        semaphore = .allocate(capacity: 1)
+        sem_init(semaphore, 0, 0)
+    }
+
+    deinit {
+        sem_destroy(semaphore)
+        semaphore.deallocate()
+    }
+
+    func post() { sem_post(semaphore) }
+
+    func wait() {
+        while sem_wait(semaphore) != 0 && errno == EINTR {}
+    }
+}
