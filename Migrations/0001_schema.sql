@@ -14,8 +14,8 @@ CREATE TABLE cities (
 CREATE TABLE city_aliases (
   city_id INTEGER NOT NULL REFERENCES cities(id),
   alias TEXT NOT NULL,
-  PRIMARY KEY (city_id, alias)
-) WITHOUT ROWID;
+  UNIQUE (city_id, alias)
+);
 
 CREATE TABLE sources (
   id INTEGER PRIMARY KEY,

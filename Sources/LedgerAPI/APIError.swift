@@ -29,6 +29,16 @@ enum APIError: Error {
         }
     }
 
+    /// Any error a handler throws, as the API answers it.
+    static func from(_ error: any Error) -> APIError {
+        switch error {
+        case let e as APIError: e
+        case let e as StoreError: APIError(e)
+        case let e as ValidationError: .unprocessable(e.errors)
+        default: .internalError
+        }
+    }
+
     var status: HTTPResponse.Status {
         switch self {
         case .badRequest: .badRequest

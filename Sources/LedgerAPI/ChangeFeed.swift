@@ -59,7 +59,7 @@ final class ChangeFeed: Sendable {
         }
         let answer = try answer(poll)
         if answer.items.isEmpty && poll.wait > 0 { return .deferred(park(poll, conditional: conditional)) }
-        if answer.items.isEmpty && conditional && answer.nextSince == poll.since {
+        if answer.items.isEmpty && conditional {
             return .response(Answer.notModified(etag: Self.etag(poll.since)))
         }
         return .response(answer.response)
@@ -93,8 +93,9 @@ final class ChangeFeed: Sendable {
     private func emptyAnswer(_ poll: Poll, conditional: Bool) -> Response {
         let hub = store.changes
         let head = hub.head
-        let next = hub.hasEvent(after: poll.since, matching: poll.filter) == false ? max(head, poll.since) : poll.since
-        if conditional && next == poll.since { return Answer.notModified(etag: Self.etag(poll.since)) }
+        let quiet = hub.hasEvent(after: poll.since, matching: poll.filter) == false
+        if conditional && quiet { return Answer.notModified(etag: Self.etag(poll.since)) }
+        let next = quiet ? max(head, poll.since) : poll.since
         return FeedAnswer(items: [], nextSince: next).response
     }
 

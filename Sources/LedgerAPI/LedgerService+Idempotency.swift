@@ -29,10 +29,8 @@ extension LedgerService {
         let response: Response
         do {
             response = try run()
-        } catch let e as APIError {
-            response = e.response
-        } catch let e as StoreError {
-            response = APIError(e).response
+        } catch {
+            response = APIError.from(error).response
         }
         let code = response.head.status.code
         if (200..<300).contains(code) || ((400..<500).contains(code) && ![401, 403, 429].contains(code)) {

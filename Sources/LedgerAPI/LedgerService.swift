@@ -66,14 +66,11 @@ public final class LedgerService: HTTPHandler {
         let reply: Reply
         do {
             reply = try dispatch(request, route: route)
-        } catch let e as APIError {
-            reply = .response(e.response)
-        } catch let e as StoreError {
-            if case .database = e { logger.error("store failed: \(e)") }
-            reply = .response(APIError(e).response)
         } catch {
-            logger.error("unexpected error: \(error)")
-            reply = .response(APIError.internalError.response)
+            let e = APIError.from(error)
+            if case .internalError = e { logger.error("unexpected error: \(error)") }
+            if case StoreError.database(let m)? = error as? StoreError { logger.error("store failed: \(m)") }
+            reply = .response(e.response)
         }
         let status: Int
         switch reply {

@@ -28,6 +28,12 @@ struct StrikeLedger: ParsableCommand {
     }
 }
 
+/// A failure of a command (not of its usage): printed as "Error: ..." with exit status 1.
+struct CommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
 /// `--db PATH`, shared by every subcommand (env `STRIKELEDGER_DB`).
 struct DatabaseOption: ParsableArguments {
     @Option(name: .long, help: "The SQLite database file (env STRIKELEDGER_DB; default ./strikeledger.sqlite).")
@@ -39,7 +45,7 @@ struct DatabaseOption: ParsableArguments {
         do {
             return try LedgerStore(path: path)
         } catch {
-            throw ValidationError("\(error)")
+            throw CommandError("\(error)")
         }
     }
 }
@@ -80,7 +86,7 @@ struct Serve: ParsableCommand {
         do {
             try http.start()
         } catch {
-            throw ValidationError("cannot listen on \(server.host):\(port): \(error)")
+            throw CommandError("cannot listen on \(server.host):\(port): \(error)")
         }
         let shown = server.host.contains(":") ? "[\(server.host)]" : server.host
         logger.info("listening on http://\(shown):\(http.port) (database \(database.path))")
@@ -117,7 +123,7 @@ struct Backup: ParsableCommand {
 
     func run() throws {
         guard !FileManager.default.fileExists(atPath: destination) else {
-            throw ValidationError("\(destination) exists already; choose a new path")
+            throw CommandError("\(destination) exists already; choose a new path")
         }
         try database.open().backup(to: destination)
         FileHandle.standardError.write(Data("backed up \(database.path) to \(destination)\n".utf8))

@@ -15,7 +15,7 @@ struct CommandLineTests {
         #expect(created.status == 0)
         let lines = created.out.split(separator: "\n")
         #expect(lines.count == 1)
-        let key = String(lines[0])
+        let key = String(try #require(lines.first))
         #expect(key.count >= 32)
         let listed = try ServerProcess.cli(["keys", "list", "--db", db])
         #expect(listed.status == 0)
