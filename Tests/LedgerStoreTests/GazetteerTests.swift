@@ -15,7 +15,7 @@ import Testing
     }
 
     @Test func gazetteerHoldsTheDocumentedCitiesAndSpellings() throws {
-        try withStore { store, _, _ in
+        try withStore { (store, _, _) throws in
             #expect(store.gazetteer.cities.count >= 40)
             for s in ["Kharkov", "Харків", "Харьков", "Charkiw", "Charków", "Járkov", "Jarkiv", "Kharkiw"] {
                 #expect(try store.resolveCity(.name(s)).name == "Kharkiv", "\(s)")
@@ -47,7 +47,7 @@ import Testing
         let city = try store.addCity(NewCity(name: "Testopil", country: "UA", region: "Test Oblast", timezone: "Europe/Kyiv",
                                              latitude: 49.0, longitude: 31.0, aliases: ["Тестопіль", "Testopol", "testopil"]))
         #expect(city.name == "Testopil")
-        #expect(city.aliases == ["Тестопіль", "Testopol"])
+        #expect(Set(city.aliases) == ["Тестопіль", "Testopol"], "a spelling that folds to the name is not stored twice")
         #expect(try store.resolveCity(.name("ТЕСТОПІЛЬ")).id == city.id)
         let reopened = try LedgerStore(path: dir.path())
         #expect(try reopened.resolveCity(.name("testopol")).id == city.id)
@@ -74,7 +74,7 @@ import Testing
     @Test func addAliasAndItsConflicts() throws {
         try withStore { store, _, _ in
             let kharkiv = try store.addAlias("Charkova", toCity: kharkivId)
-            #expect(kharkiv.aliases.last == "Charkova")
+            #expect(kharkiv.aliases.contains("Charkova"))
             #expect(try store.resolveCity(.name("charkova")).id == kharkivId)
 
             // Another city owns it: 409, and nothing is written.

@@ -32,8 +32,8 @@ final class TempDir {
 }
 
 /// Runs `body` with a store on a new database file; the files are removed afterwards.
-func withStore<T>(at start: Timestamp = ts("2025-10-10T12:00:00Z"),
-                  _ body: (LedgerStore, TestClock, TempDir) throws -> T) throws -> T {
+func withStore(at start: Timestamp = ts("2025-10-10T12:00:00Z"),
+               _ body: (LedgerStore, TestClock, TempDir) throws -> Void) throws {
     let dir = TempDir()
     let clock = TestClock(start)
     let store = try LedgerStore(path: dir.path(), clock: clock.function)

@@ -129,7 +129,7 @@ import Testing
     }
 
     @Test func appendToUnknownStrikeIsNotFound() throws {
-        try withStore { store, _, _ in
+        try withStore { (store, _, _) throws in
             let e = #expect(throws: StoreError.self) {
                 try store.appendRevision(toStrike: 42, Figures(killed: 1, injured: nil, source: mayor))
             }
