@@ -8,7 +8,7 @@ import Testing
 
 @Suite struct BackupTests {
     @Test func backupWhileAnotherThreadWrites() throws {
-        try withStore { store, _, dir in
+        try withStore { (store, _, dir) throws in
             let a = try store.ingest(mayorReport, window: window)
             let k = try store.ingest(Report(city: .name("Kharkiv"), occurredAt: ts("2025-10-10T01:00:00Z"), source: rescuers, injured: 3),
                                      window: window)

@@ -24,7 +24,7 @@ import Testing
     }
 
     @Test func seqIsStrictlyIncreasingAndGapFree() throws {
-        try withStore { store, _, _ in
+        try withStore { (store, _, _) throws in
             let s = try scenario(store)
             let (items, head) = try store.changes(since: 0, filter: FeedFilter(), limit: 1000)
             #expect(items.map(\.seq) == Array(1...7))
@@ -59,7 +59,7 @@ import Testing
     }
 
     @Test func filtersByCityAndStrike() throws {
-        try withStore { store, _, _ in
+        try withStore { (store, _, _) throws in
             let s = try scenario(store)
             let kharkiv = try store.changes(since: 0, filter: FeedFilter(cityId: kharkivId), limit: 100)
             #expect(kharkiv.items.map(\.seq) == [3, 7])
@@ -76,7 +76,7 @@ import Testing
     }
 
     @Test func hubKnowsWithoutAQueryWhetherAMatchingEventExists() throws {
-        try withStore { store, _, dir in
+        try withStore { (store, _, dir) throws in
             let s = try scenario(store)
             let hub = store.changes
             #expect(hub.hasEvent(after: 7, matching: FeedFilter()) == false)
@@ -97,7 +97,7 @@ import Testing
     }
 
     @Test func waitersWakeAfterAMatchingCommitOnly() throws {
-        try withStore { store, _, _ in
+        try withStore { (store, _, _) throws in
             let a = try store.ingest(mayorReport, window: window)
             let k = try store.ingest(Report(city: .name("Kharkiv"), occurredAt: ts("2025-10-10T01:00:00Z"), source: rescuers, injured: 3),
                                      window: window)
@@ -137,7 +137,7 @@ import Testing
     }
 
     @Test func aWaiterIsWokenByACommitOnAnotherThread() throws {
-        try withStore { store, _, _ in
+        try withStore { (store, _, _) throws in
             let a = try store.ingest(mayorReport, window: window)
             let since = store.changes.head
             let semaphore = DispatchSemaphore(value: 0)

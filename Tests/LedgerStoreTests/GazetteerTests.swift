@@ -6,7 +6,7 @@ import Testing
 @Suite struct GazetteerTests {
     @Test(arguments: ["Kyiv", "Kiev", "KYIV", "kiev", "Київ", "Киев", "kijów", "Kijow", "Kiew", "  kyiv "])
     func kyivByEverySpelling(_ spelling: String) throws {
-        try withStore { store, _, _ in
+        try withStore { (store, _, _) throws in
             let city = try store.resolveCity(.name(spelling))
             #expect(city.id == kyivId)
             #expect(city.name == "Kyiv")
@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test func unknownCityIsInvalidWithSuggestions() throws {
-        try withStore { store, _, _ in
+        try withStore { (store, _, _) throws in
             let e = #expect(throws: StoreError.self) { try store.resolveCity(.name("Khrakiv")) }
             guard case .invalid(let v)? = e else { Issue.record("expected invalid, got \(String(describing: e))"); return }
             #expect(v.errors.first?.field == "city")
@@ -55,7 +55,7 @@ import Testing
     }
 
     @Test func addCityConflictsWithSpellingsOfOtherCities() throws {
-        try withStore { store, _, _ in
+        try withStore { (store, _, _) throws in
             let before = try store.rowCount("cities")
             let alias = #expect(throws: StoreError.self) {
                 try store.addCity(NewCity(name: "Newtown", country: "UA", region: nil, timezone: "Europe/Kyiv",
@@ -72,7 +72,7 @@ import Testing
     }
 
     @Test func addAliasAndItsConflicts() throws {
-        try withStore { store, _, _ in
+        try withStore { (store, _, _) throws in
             let kharkiv = try store.addAlias("Charkova", toCity: kharkivId)
             #expect(kharkiv.aliases.contains("Charkova"))
             #expect(try store.resolveCity(.name("charkova")).id == kharkivId)

@@ -6,7 +6,7 @@ import Testing
 
 @Suite struct KeysTests {
     @Test func createdKeyAuthenticatesAndIsNeverStored() throws {
-        try withStore { store, clock, dir in
+        try withStore { (store, clock, dir) throws in
             let key = try store.createKey(name: "ci", role: .editor)
             #expect(key.count >= 32)
             let other = try store.createKey(name: "bot", role: .reporter)
@@ -42,7 +42,7 @@ import Testing
     }
 
     @Test func revokeAndNameRules() throws {
-        try withStore { store, clock, _ in
+        try withStore { (store, clock, _) throws in
             let key = try store.createKey(name: "ci", role: .admin)
             let dup = #expect(throws: StoreError.self) { try store.createKey(name: "ci", role: .reporter) }
             #expect(dup?.kind == "conflict")
@@ -63,7 +63,7 @@ import Testing
     }
 
     @Test func idempotencyRoundTripAndExpiry() throws {
-        try withStore(at: ts("2025-10-10T12:00:00Z")) { store, clock, _ in
+        try withStore(at: ts("2025-10-10T12:00:00Z")) { (store, clock, _) throws in
             _ = try store.createKey(name: "a", role: .reporter)
             _ = try store.createKey(name: "b", role: .reporter)
             let ids = try store.keys().map(\.id)

@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func synchronousIsFullAndJournalIsWAL() throws {
-        try withStore { store, _, _ in
+        try withStore { (store, _, _) throws in
             let read = try store.pool.read { db in
                 (try Int.fetchOne(db, sql: "PRAGMA synchronous")!, try String.fetchOne(db, sql: "PRAGMA journal_mode")!)
             }

@@ -19,7 +19,7 @@ import Testing
     }
 
     @Test func tollCacheEqualsTheTollRuleAfterARandomSequence() throws {
-        try withStore(at: ts("2025-10-10T06:00:00Z")) { store, clock, _ in
+        try withStore(at: ts("2025-10-10T06:00:00Z")) { (store, clock, _) throws in
             var rng = SplitMix64(seed: 20251010)
             var model = Model()
             let sources = [mayor, president, rescuers]
@@ -100,7 +100,7 @@ import Testing
     }
 
     @Test func voidingTwiceIsAConflictAndUnknownSeqIsNotFound() throws {
-        try withStore { store, clock, _ in
+        try withStore { (store, clock, _) throws in
             let a = try store.ingest(mayorReport, window: window)
             let b = try store.ingest(presidentReport, window: window)
             clock.advance(60)
