@@ -29,6 +29,9 @@ public final class LedgerStore: Sendable {
         }
         do {
             pool = try DatabasePool(path: path, configuration: config)
+            // GRDB sets the writer to synchronous=NORMAL when it enables WAL, after
+            // prepareDatabase ran: restore FULL on the one connection that writes.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         } catch {
             throw StoreError.database("cannot open \(path): \(error)")
         }

@@ -1,0 +1,91 @@
+import Foundation
+import GRDB
+@testable import LedgerMigrations
+import LedgerModel
+import Testing
+@testable import LedgerStore
+
+@Suite struct MigrationTests {
+    @Test func openingTwiceAndMigratingAgainAreNoOps() throws {
+        let dir = TempDir()
+        let clock = TestClock(ts("2025-10-10T08:00:00Z"))
+        do {
+            let first = try LedgerStore(path: dir.path(), clock: clock.function)
+            #expect(try first.migrate() == [])
+            _ = try first.ingest(Report(city: .name("Kiev"), occurredAt: ts("2025-10-10T05:30:00+03:00"), source: mayor,
+                                        killed: 3, injured: 3), window: window)
+        }
+        let second = try LedgerStore(path: dir.path(), clock: clock.function)
+        #expect(try second.migrate() == [])
+        #expect(try second.migrate() == [])
+        let names = try second.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM schema_migrations ORDER BY name")
+        }
+        #expect(names == ["0001_schema.sql", "0002_gazetteer.sql"])
+        // Nothing was applied twice: the data survived and the gazetteer is not doubled.
+        #expect(try second.strike(id: 1).toll.killed == 3)
+        #expect(try second.rowCount("cities") == second.gazetteer.cities.count)
+        #expect(second.changes.head == 1)
+    }
+
+    @Test func migratorAppliesEachMigrationOnceAndReportsWhatItApplied() throws {
+        let dir = TempDir()
+        let queue = try DatabaseQueue(path: dir.path())
+        #expect(try Migrator(migrations: LedgerMigrations.all).migrate(queue) == ["0001_schema.sql", "0002_gazetteer.sql"])
+        #expect(try Migrator(migrations: LedgerMigrations.all).migrate(queue) == [])
+    }
+
+    @Test func synchronousIsFullAndJournalIsWAL() throws {
+        try withStore { (store, _, _) throws in
+            let read = try store.pool.read { db in
+                (try Int.fetchOne(db, sql: "PRAGMA synchronous")!, try String.fetchOne(db, sql: "PRAGMA journal_mode")!)
+            }
+            #expect(read.0 == 2)
+            #expect(read.1.lowercased() == "wal")
+            let written = try store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous")! }
+            #expect(written == 2)
+            let foreignKeys = try store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA foreign_keys")! }
+            #expect(foreignKeys == 1)
+        }
+    }
+
+    @Test func aMigrationEditedAfterItWasAppliedIsRefusedByName() throws {
+        let dir = TempDir()
+        let queue = try DatabaseQueue(path: dir.path())
+        let v1 = [Migration(name: "0001_t.sql", sql: "CREATE TABLE t (a INTEGER);"),
+                  Migration(name: "0002_u.sql", sql: "CREATE TABLE u (b INTEGER);")]
+        #expect(try Migrator(migrations: v1).migrate(queue) == ["0001_t.sql", "0002_u.sql"])
+        #expect(try Migrator(migrations: v1).migrate(queue) == [])
+
+        let edited = [v1[0], Migration(name: "0002_u.sql", sql: "CREATE TABLE u (b INTEGER, c TEXT);")]
+        #expect(throws: StoreError.migrationEdited(name: "0002_u.sql")) { try Migrator(migrations: edited).migrate(queue) }
+        // Even a whitespace change counts as an edit.
+        let spaced = [Migration(name: "0001_t.sql", sql: "CREATE TABLE t (a INTEGER); "), v1[1]]
+        #expect(throws: StoreError.migrationEdited(name: "0001_t.sql")) { try Migrator(migrations: spaced).migrate(queue) }
+        // The refused migration ran nothing: u still has one column.
+        let columns = try queue.read { db in try db.columns(in: "u").map(\.name) }
+        #expect(columns == ["b"])
+
+        // A new migration added after the applied ones is applied.
+        let v2 = v1 + [Migration(name: "0003_v.sql", sql: "CREATE TABLE v (c INTEGER);")]
+        #expect(try Migrator(migrations: v2).migrate(queue) == ["0003_v.sql"])
+    }
+
+    @Test func theStoreRefusesToOpenADatabaseWhoseSchemaMigrationChanged() throws {
+        let dir = TempDir()
+        do {
+            let store = try LedgerStore(path: dir.path())
+            try store.pool.write { db in
+                try db.execute(sql: "UPDATE schema_migrations SET checksum = 'abc' WHERE name = '0001_schema.sql'")
+            }
+        }
+        #expect(throws: StoreError.migrationEdited(name: "0001_schema.sql")) { try LedgerStore(path: dir.path()) }
+    }
+
+    @Test func embeddedMigrationsAreListedInOrder() {
+        let names = LedgerMigrations.all.map(\.name)
+        #expect(names == names.sorted())
+        #expect(Set(names).count == names.count)
+        #expect(LedgerMigrations.all.allSatisfy { !$0.sql.isEmpty })
+    }
+}

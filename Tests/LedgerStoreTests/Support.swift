@@ -1,0 +1,92 @@
+import Foundation
+import GRDB
+import LedgerModel
+import Synchronization
+import Testing
+@testable import LedgerStore
+
+/// A clock the test moves by hand.
+final class TestClock: Sendable {
+    private let seconds: Mutex<Int64>
+    init(_ t: Timestamp) { seconds = Mutex(t.seconds) }
+    var now: Timestamp { Timestamp(seconds: seconds.withLock { $0 }) }
+    func set(_ t: Timestamp) { seconds.withLock { $0 = t.seconds } }
+    func advance(_ s: Int64) { seconds.withLock { $0 += s } }
+    var function: @Sendable () -> Timestamp { { [self] in self.now } }
+}
+
+func ts(_ s: String) -> Timestamp {
+    guard let t = Timestamp(rfc3339: s) else { fatalError("bad timestamp \(s)") }
+    return t
+}
+
+/// A fresh directory under the temporary directory, removed when the value goes away.
+final class TempDir {
+    let url: URL
+    init() {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("ledgerstore-tests-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    func path(_ name: String = "ledger.sqlite") -> String { url.appendingPathComponent(name).path }
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+/// Runs `body` with a store on a new database file; the files are removed afterwards.
+func withStore(at start: Timestamp = ts("2025-10-10T12:00:00Z"),
+               _ body: (LedgerStore, TestClock, TempDir) throws -> Void) throws {
+    let dir = TempDir()
+    let clock = TestClock(start)
+    let store = try LedgerStore(path: dir.path(), clock: clock.function)
+    return try withExtendedLifetime(dir) { try body(store, clock, dir) }
+}
+
+/// The matching window of report ingestion: 6 hours, the server default.
+let window: Int64 = 6 * 3600
+
+let mayor = SourceSpec.inline(NewSource(name: "Vitali Klitschko", kind: .official, url: "https://t.me/vitaliy_klitschko"))
+let president = SourceSpec.inline(NewSource(name: "Volodymyr Zelensky", kind: .official))
+let rescuers = SourceSpec.inline(NewSource(name: "State Emergency Service", kind: .emergency_service))
+
+let kyivId: Int64 = 1
+let kharkivId: Int64 = 19
+let odesaId: Int64 = 14
+
+extension StoreError {
+    var kind: String {
+        switch self {
+        case .notFound: "notFound"
+        case .conflict: "conflict"
+        case .invalid: "invalid"
+        case .versionMismatch: "versionMismatch"
+        case .migrationEdited: "migrationEdited"
+        case .database: "database"
+        }
+    }
+
+    var invalidFields: [String] {
+        if case .invalid(let v) = self { return v.errors.map(\.field) }
+        return []
+    }
+}
+
+/// SplitMix64: a small seeded generator, so a failing random sequence can be replayed.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+extension LedgerStore {
+    /// Every revision of the group a strike's history covers.
+    func history(_ id: Int64) throws -> [Revision] { try revisions(ofStrike: id, after: nil, limit: 100_000) }
+
+    func rowCount(_ table: String) throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)")! }
+    }
+}
