@@ -65,7 +65,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "LedgerModelTests", dependencies: ["LedgerModel"]),
-        .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore", "LedgerModel", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore", "LedgerModel", "LedgerMigrations", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SocketHTTPTests", dependencies: ["SocketHTTP", .product(name: "HTTPTypes", package: "swift-http-types")]),
         .testTarget(name: "LedgerAPITests", dependencies: ["LedgerAPI", "LedgerStore", "LedgerModel", "SocketHTTP"]),
         .testTarget(

@@ -3,6 +3,8 @@ public struct Migration: Sendable {
     /// The file name, e.g. `0001_schema.sql`; recorded once applied.
     public let name: String
     public let sql: String
+
+    public init(name: String, sql: String) { self.name = name; self.sql = sql }
 }
 
 /// The SQL migrations of `Migrations/`, embedded in the binary, in the order they are

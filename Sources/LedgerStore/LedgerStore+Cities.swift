@@ -6,16 +6,18 @@ extension LedgerStore {
     public var gazetteer: Gazetteer { gazetteerCache.withLock { $0 } }
 
     func reloadGazetteer() throws {
-        let cities = try pool.read { db in try Self.fetchCities(db) }
-        let g = Gazetteer(cities: cities)
-        if !g.clashes.isEmpty { logger.warning("gazetteer spellings owned by two cities: \(g.clashes)") }
-        gazetteerCache.withLock { $0 = g }
+        // Reloads are serialised, so an older snapshot never replaces a newer one.
+        try gazetteerCache.withLock { cache in
+            let g = Gazetteer(cities: try pool.read { db in try Self.fetchCities(db) })
+            if !g.clashes.isEmpty { logger.warning("gazetteer spellings owned by two cities: \(g.clashes)") }
+            cache = g
+        }
     }
 
     static func fetchCities(_ db: Database) throws -> [City] {
         var aliases: [Int64: [String]] = [:]
         // city_aliases is WITHOUT ROWID (no rowid, no insertion order): order by its key.
-        for row in try Row.fetchAll(db, sql: "SELECT city_id, alias FROM city_aliases ORDER BY city_id, alias") {
+        for row in try Row.fetchAll(db, sql: "SELECT city_id, alias FROM city_aliases ORDER BY rowid") {
             aliases[row["city_id"], default: []].append(row["alias"])
         }
         return try Row.fetchAll(db, sql: "SELECT * FROM cities ORDER BY id").map { row in
@@ -37,16 +39,17 @@ extension LedgerStore {
         }
     }
 
-    /// Adds a city with its aliases (admin).
+    /// Adds a city with its aliases (admin). 409 when a spelling belongs to another city.
     public func addCity(_ new: NewCity) throws(StoreError) -> City {
-        let g = gazetteer
-        var errors: [FieldError] = []
-        if let owner = g.owner(of: new.name) { errors.append(FieldError(field: "name", message: "is already a spelling of \(owner.name)")) }
-        for (i, alias) in new.aliases.enumerated() {
-            if let owner = g.owner(of: alias) { errors.append(FieldError(field: "aliases[\(i)]", message: "is already a spelling of \(owner.name)")) }
-        }
-        if !errors.isEmpty { throw .conflict(errors.map { "\($0.field) \($0.message)" }.joined(separator: "; ")) }
         let id: Int64 = try write { db in
+            // Checked inside the write transaction, against what is committed, so two
+            // requests at once cannot both claim one spelling.
+            let g = Gazetteer(cities: try Self.fetchCities(db))
+            var clashes: [String] = []
+            for spelling in [new.name] + new.aliases {
+                if let owner = g.owner(of: spelling) { clashes.append("\"\(spelling)\" is already a spelling of \(owner.name)") }
+            }
+            if !clashes.isEmpty { throw StoreError.conflict(clashes.joined(separator: "; ")) }
             try db.execute(sql: "INSERT INTO cities (name, country, region, timezone, latitude, longitude) VALUES (?, ?, ?, ?, ?, ?)",
                            arguments: [new.name, new.country, new.region, new.timezone, new.latitude, new.longitude])
             let id = db.lastInsertedRowID
@@ -60,18 +63,20 @@ extension LedgerStore {
         return gazetteer.cities[id]!
     }
 
-    /// Adds a spelling to a city (editor). 409 when another city owns it.
+    /// Adds a spelling to a city (editor). 409 when another city owns it; a spelling the
+    /// city already has (in any case or accents) changes nothing.
     public func addAlias(_ alias: String, toCity id: Int64) throws(StoreError) -> City {
-        let g = gazetteer
-        guard let city = g.cities[id] else { throw .notFound("city \(id)") }
-        if let owner = g.owner(of: alias) {
-            if owner.id != id { throw .conflict("\"\(alias)\" is already a spelling of \(owner.name)") }
-            if city.name == alias || city.aliases.contains(alias) { return city }
+        let changed: Bool = try write { db in
+            let g = Gazetteer(cities: try Self.fetchCities(db))
+            guard g.cities[id] != nil else { throw StoreError.notFound("city \(id)") }
+            if let owner = g.owner(of: alias) {
+                if owner.id != id { throw StoreError.conflict("\"\(alias)\" is already a spelling of \(owner.name)") }
+                return false
+            }
+            try db.execute(sql: "INSERT INTO city_aliases (city_id, alias) VALUES (?, ?)", arguments: [id, alias])
+            return true
         }
-        try write { db in
-            try db.execute(sql: "INSERT OR IGNORE INTO city_aliases (city_id, alias) VALUES (?, ?)", arguments: [id, alias])
-        }
-        try refreshGazetteer()
+        if changed { try refreshGazetteer() }
         return gazetteer.cities[id]!
     }
 

@@ -89,3 +89,20 @@ import Testing
         #expect(LedgerMigrations.all.allSatisfy { !$0.sql.isEmpty })
     }
 }
+
+@Suite("Migration files")
+struct MigrationFileListTests {
+    @Test("Migrations/, Package.swift and LedgerMigrations.all name the same files, in order")
+    func listsAgree() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let onDisk = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("Migrations").path)
+            .filter { $0.hasSuffix(".sql") }.sorted()
+        #expect(LedgerMigrations.all.map(\.name) == onDisk)
+        let manifest = try String(contentsOf: root.appendingPathComponent("Package.swift"), encoding: .utf8)
+        for name in onDisk { #expect(manifest.contains("\"\(name)\""), "Package.swift must embed \(name)") }
+        for m in LedgerMigrations.all {
+            let file = try String(contentsOf: root.appendingPathComponent("Migrations/\(m.name)"), encoding: .utf8)
+            #expect(file == m.sql, "the embedded \(m.name) is the file on disk")
+        }
+    }
+}
