@@ -11,6 +11,18 @@ struct Exchange {
     let route: Route
     var key: APIKey?
     let now: Timestamp
+    /// Set for a POST with an `Idempotency-Key`: its answer is kept with the write.
+    var claim: IdempotencyClaim?
+
+    /// Keeps the answer that `build` gives for the write's result in the write's own
+    /// transaction, when the request carries an `Idempotency-Key`.
+    func keeper<T>(_ build: @escaping @Sendable (T) -> Response) -> AnswerKeeper<T>? {
+        guard let claim else { return nil }
+        return AnswerKeeper(apiKey: claim.apiKey, key: claim.key, method: "POST", path: claim.path, bodyHash: claim.bodyHash) { result in
+            let response = build(result)
+            return (response.head.status.code, LedgerService.encode(response))
+        }
+    }
 
     var method: HTTPRequest.Method { request.head.method }
 

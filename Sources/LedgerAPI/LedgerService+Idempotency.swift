@@ -3,15 +3,23 @@ import LedgerModel
 import LedgerStore
 import SocketHTTP
 
+/// The identity of an idempotent POST: who sent it, under which key, to where, with what body.
+struct IdempotencyClaim {
+    var apiKey: Int64
+    var key: String
+    var path: String
+    var bodyHash: [UInt8]
+}
+
 extension LedgerService {
     /// Runs a POST at most once per `(API key, Idempotency-Key)` within 24 hours: a repeat
     /// with the same path and body bytes gets the first answer again; another path or
     /// body, or a repeat while the first is still being answered, gets 409.
-    func idempotent(_ x: Exchange, key: String, _ run: () throws -> Response) throws -> Response {
+    func idempotent(_ x: Exchange, key: String, _ run: (Exchange) throws -> Response) throws -> Response {
         guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else {
             throw APIError.badRequest("Idempotency-Key must be 1 to 255 printable ASCII characters")
         }
-        guard let apiKey = x.key else { return try run() }
+        guard let apiKey = x.key else { return try run(x) }
         let path = String(x.request.path)
         let bodyHash = LedgerStore.bodyHash(x.request.body)
         let slot = "\(apiKey.id) \(key)"
@@ -26,9 +34,11 @@ extension LedgerService {
             }
             if let replay = Self.decode(stored.response, status: stored.status) { return replay }
         }
+        var claimed = x
+        claimed.claim = IdempotencyClaim(apiKey: apiKey.id, key: key, path: path, bodyHash: bodyHash)
         let response: Response
         do {
-            response = try run()
+            response = try run(claimed)
         } catch {
             response = APIError.from(error).response
         }

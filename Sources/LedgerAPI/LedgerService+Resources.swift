@@ -25,8 +25,8 @@ extension LedgerService {
     }
 
     func createCity(_ x: Exchange) throws -> Response {
-        let city = try store.addCity(try NewCity.decode(try x.jsonBody()))
-        return Answer.created(city, location: "/v1/cities/\(city.id)")
+        let build: @Sendable (City) -> Response = { Answer.created($0, location: "/v1/cities/\($0.id)") }
+        return build(try store.addCity(try NewCity.decode(try x.jsonBody()), keeping: x.keeper(build)))
     }
 
     func getCity(_ x: Exchange, _ id: Int64) throws -> Response {
@@ -40,7 +40,8 @@ extension LedgerService {
         var r = try ObjectReader(try x.jsonBody(), allowed: ["alias"])
         let alias = r.text("alias", required: true, maxLength: 200)
         try r.finish()
-        return Answer.created(try store.addAlias(alias!, toCity: id), location: "/v1/cities/\(id)")
+        let build: @Sendable (City) -> Response = { Answer.created($0, location: "/v1/cities/\($0.id)") }
+        return build(try store.addAlias(alias!, toCity: id, keeping: x.keeper(build)))
     }
 
     // MARK: Sources
@@ -66,8 +67,10 @@ extension LedgerService {
     }
 
     func createSource(_ x: Exchange) throws -> Response {
-        let (source, created) = try store.findOrCreateSource(try NewSource.decode(try x.jsonBody()))
-        return created ? Answer.created(source, location: "/v1/sources/\(source.id)") : Answer.json(.ok, source)
+        let build: @Sendable ((Source, created: Bool)) -> Response = { result in
+            result.created ? Answer.created(result.0, location: "/v1/sources/\(result.0.id)") : Answer.json(.ok, result.0)
+        }
+        return build(try store.findOrCreateSource(try NewSource.decode(try x.jsonBody()), keeping: x.keeper(build)))
     }
 
     func getSource(_ x: Exchange, _ id: Int64) throws -> Response {
@@ -115,11 +118,13 @@ extension LedgerService {
     }
 
     func createStrike(_ x: Exchange) throws -> Response {
-        let strike = try store.createStrike(try NewStrike.decode(try x.jsonBody(), now: x.now))
-        var h = HTTPFields()
-        h[.location] = "/v1/strikes/\(strike.id)"
-        h[.eTag] = strike.etag
-        return Answer.json(.created, strike, headers: h)
+        let build: @Sendable (Strike) -> Response = { strike in
+            var h = HTTPFields()
+            h[.location] = "/v1/strikes/\(strike.id)"
+            h[.eTag] = strike.etag
+            return Answer.json(.created, strike, headers: h)
+        }
+        return build(try store.createStrike(try NewStrike.decode(try x.jsonBody(), now: x.now), keeping: x.keeper(build)))
     }
 
     func getStrike(_ x: Exchange, _ id: Int64) throws -> Response {
@@ -151,10 +156,12 @@ extension LedgerService {
         var r = try ObjectReader(try x.jsonBody(), allowed: ["into"])
         let into = r.id("into", required: true)
         try r.finish()
-        let strike = try store.merge(strike: id, into: into!)
-        var h = HTTPFields()
-        h[.eTag] = strike.etag
-        return Answer.json(.ok, strike, headers: h)
+        let build: @Sendable (Strike) -> Response = { strike in
+            var h = HTTPFields()
+            h[.eTag] = strike.etag
+            return Answer.json(.ok, strike, headers: h)
+        }
+        return build(try store.merge(strike: id, into: into!, keeping: x.keeper(build)))
     }
 
     // MARK: Revisions
@@ -178,26 +185,31 @@ extension LedgerService {
 
     func appendRevision(_ x: Exchange, _ id: Int64) throws -> Response {
         _ = try store.strike(id: id)
-        let written = try store.appendRevision(toStrike: id, try Figures.decode(try x.jsonBody(), now: x.now))
-        var h = HTTPFields()
-        h[.location] = "/v1/strikes/\(written.revision.strikeId)/revisions"
-        return Answer.json(.created, RevisionWithToll(written), headers: h)
+        let build: @Sendable (RevisionWrite) -> Response = { written in
+            var h = HTTPFields()
+            h[.location] = "/v1/strikes/\(written.revision.strikeId)/revisions"
+            return Answer.json(.created, RevisionWithToll(written), headers: h)
+        }
+        return build(try store.appendRevision(toStrike: id, try Figures.decode(try x.jsonBody(), now: x.now), keeping: x.keeper(build)))
     }
 
     func voidRevision(_ x: Exchange, _ seq: Int64) throws -> Response {
         guard try store.revisionExists(seq: seq) else { throw APIError.notFound("no revision \(seq)") }
         let request = try VoidRequest.decode(try x.jsonBody())
-        return Answer.json(.ok, RevisionWithToll(try store.voidRevision(seq: seq, reason: request.reason)))
+        let build: @Sendable (RevisionWrite) -> Response = { Answer.json(.ok, RevisionWithToll($0)) }
+        return build(try store.voidRevision(seq: seq, reason: request.reason, keeping: x.keeper(build)))
     }
 
     // MARK: Reports
 
     func ingestReport(_ x: Exchange) throws -> Response {
         let report = try Report.decode(try x.jsonBody(), now: x.now)
-        let outcome = try store.ingest(report, window: configuration.matchWindow)
-        var h = HTTPFields()
-        h[.location] = "/v1/strikes/\(outcome.strike.id)"
-        return Answer.json(.created, ReportAnswer(outcome), headers: h)
+        let build: @Sendable (ReportOutcome) -> Response = { outcome in
+            var h = HTTPFields()
+            h[.location] = "/v1/strikes/\(outcome.strike.id)"
+            return Answer.json(.created, ReportAnswer(outcome), headers: h)
+        }
+        return build(try store.ingest(report, window: configuration.matchWindow, keeping: x.keeper(build)))
     }
 }
 

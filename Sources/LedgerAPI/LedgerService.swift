@@ -92,7 +92,7 @@ public final class LedgerService: HTTPHandler {
         exchange.key = try authenticate(exchange, method: method)
 
         if method == .post, let idempotencyKey = request.head.headerFields[.idempotencyKey] {
-            return .response(try idempotent(exchange, key: idempotencyKey) { try self.respond(exchange, method: method) })
+            return .response(try idempotent(exchange, key: idempotencyKey) { claimed in try self.respond(claimed, method: method) })
         }
         switch try respondOrReply(exchange, method: method) {
         case .left(let r): return .response(r)

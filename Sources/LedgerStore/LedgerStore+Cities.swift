@@ -27,6 +27,11 @@ extension LedgerStore {
         }
     }
 
+    static func fetchCity(_ id: Int64, _ db: Database) throws -> City {
+        guard let city = try fetchCities(db).first(where: { $0.id == id }) else { throw StoreError.notFound("city \(id)") }
+        return city
+    }
+
     /// The city a request names, or a 422 on `field` with suggestions.
     public func resolveCity(_ name: CityName, field: String = "city") throws(StoreError) -> City {
         let g = gazetteer
@@ -40,7 +45,8 @@ extension LedgerStore {
     }
 
     /// Adds a city with its aliases (admin). 409 when a spelling belongs to another city.
-    public func addCity(_ new: NewCity) throws(StoreError) -> City {
+    public func addCity(_ new: NewCity, keeping keeper: AnswerKeeper<City>? = nil) throws(StoreError) -> City {
+        let now = self.now
         let id: Int64 = try write { db in
             // Checked inside the write transaction, against what is committed, so two
             // requests at once cannot both claim one spelling.
@@ -57,6 +63,7 @@ extension LedgerStore {
             for alias in new.aliases where seen.insert(PlaceName.fold(alias)).inserted {
                 try db.execute(sql: "INSERT INTO city_aliases (city_id, alias) VALUES (?, ?)", arguments: [id, alias])
             }
+            if let keeper { try keeper.keep(try Self.fetchCity(id, db), now: now, db) }
             return id
         }
         try refreshGazetteer()
@@ -65,15 +72,18 @@ extension LedgerStore {
 
     /// Adds a spelling to a city (editor). 409 when another city owns it; a spelling the
     /// city already has (in any case or accents) changes nothing.
-    public func addAlias(_ alias: String, toCity id: Int64) throws(StoreError) -> City {
+    public func addAlias(_ alias: String, toCity id: Int64, keeping keeper: AnswerKeeper<City>? = nil) throws(StoreError) -> City {
+        let now = self.now
         let changed: Bool = try write { db in
             let g = Gazetteer(cities: try Self.fetchCities(db))
             guard g.cities[id] != nil else { throw StoreError.notFound("city \(id)") }
             if let owner = g.owner(of: alias) {
                 if owner.id != id { throw StoreError.conflict("\"\(alias)\" is already a spelling of \(owner.name)") }
+                if let keeper { try keeper.keep(try Self.fetchCity(id, db), now: now, db) }
                 return false
             }
             try db.execute(sql: "INSERT INTO city_aliases (city_id, alias) VALUES (?, ?)", arguments: [id, alias])
+            if let keeper { try keeper.keep(try Self.fetchCity(id, db), now: now, db) }
             return true
         }
         if changed { try refreshGazetteer() }

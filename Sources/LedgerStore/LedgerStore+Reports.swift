@@ -15,7 +15,7 @@ extension LedgerStore {
     ///
     /// Without `strike_id` the report matches the nearest non-merged strike in the same
     /// city whose `occurred_at` lies within `window` seconds of the report's.
-    public func ingest(_ report: Report, window: Int64) throws(StoreError) -> ReportOutcome {
+    public func ingest(_ report: Report, window: Int64, keeping keeper: AnswerKeeper<ReportOutcome>? = nil) throws(StoreError) -> ReportOutcome {
         let now = self.now
         let city = try report.city.map { name throws(StoreError) in try resolveCity(name) }
         let (outcome, event): (ReportOutcome, EventKey?) = try write { db in
@@ -81,7 +81,9 @@ extension LedgerStore {
                 }
             }
             if filled || revision != nil || !matched { strike = try Self.requireStrike(strike.id, db) }
-            return (ReportOutcome(strike: strike, revision: revision, matched: matched), event)
+            let outcome = ReportOutcome(strike: strike, revision: revision, matched: matched)
+            try AnswerKeeper.keep(keeper, outcome, now: now, db)
+            return (outcome, event)
         }
         if let event { changes.publish([event]) }
         return outcome

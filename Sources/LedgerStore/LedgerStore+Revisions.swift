@@ -32,12 +32,15 @@ extension LedgerStore {
 
     /// Appends figures to a strike (or to the strike it was merged into), updates the toll
     /// cache and appends the change event, in one transaction.
-    public func appendRevision(toStrike id: Int64, _ figures: Figures) throws(StoreError) -> RevisionWrite {
+    public func appendRevision(toStrike id: Int64, _ figures: Figures,
+                               keeping keeper: AnswerKeeper<RevisionWrite>? = nil) throws(StoreError) -> RevisionWrite {
         let now = self.now
         let (result, event): (RevisionWrite, EventKey) = try write { db in
             let root = try Self.resolveRoot(id, db)
             let source = try Self.resolveSource(figures.source, now: now, db)
-            return try Self.appendRevision(to: root, figures, source: source, now: now, db)
+            let written = try Self.appendRevision(to: root, figures, source: source, now: now, db)
+            try AnswerKeeper.keep(keeper, written.0, now: now, db)
+            return written
         }
         changes.publish([event])
         return result
@@ -65,7 +68,7 @@ extension LedgerStore {
     }
 
     /// Voids a revision: it stays in the history and stops counting. 409 the second time.
-    public func voidRevision(seq: Int64, reason: String) throws(StoreError) -> RevisionWrite {
+    public func voidRevision(seq: Int64, reason: String, keeping keeper: AnswerKeeper<RevisionWrite>? = nil) throws(StoreError) -> RevisionWrite {
         let now = self.now
         let (result, event): (RevisionWrite, EventKey) = try write { db in
             var revision = try Self.requireRevision(seq, db)
@@ -79,7 +82,9 @@ extension LedgerStore {
                            arguments: [seq, event.seq, now.seconds, reason])
             try Self.storeToll(toll, on: root.id, now: now, db)
             revision.voided = Voiding(at: now, reason: reason)
-            return (RevisionWrite(revision: revision, toll: toll), event)
+            let written = RevisionWrite(revision: revision, toll: toll)
+            try AnswerKeeper.keep(keeper, written, now: now, db)
+            return (written, event)
         }
         changes.publish([event])
         return result

@@ -10,9 +10,13 @@ extension LedgerStore {
 
     /// Finds the source with the same kind, name and url, or creates it.
     /// Returns the source and whether it was created.
-    public func findOrCreateSource(_ new: NewSource) throws(StoreError) -> (Source, created: Bool) {
+    public func findOrCreateSource(_ new: NewSource, keeping keeper: AnswerKeeper<(Source, created: Bool)>? = nil) throws(StoreError) -> (Source, created: Bool) {
         let now = self.now
-        return try write { db in try Self.findOrCreateSource(new, now: now, db) }
+        return try write { db in
+            let result = try Self.findOrCreateSource(new, now: now, db)
+            try AnswerKeeper.keep(keeper, result, now: now, db)
+            return result
+        }
     }
 
     static func findOrCreateSource(_ new: NewSource, now: Timestamp, _ db: Database) throws -> (Source, created: Bool) {

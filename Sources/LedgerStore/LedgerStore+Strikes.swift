@@ -97,12 +97,14 @@ extension LedgerStore {
         return db.lastInsertedRowID
     }
 
-    public func createStrike(_ new: NewStrike) throws(StoreError) -> Strike {
+    public func createStrike(_ new: NewStrike, keeping keeper: AnswerKeeper<Strike>? = nil) throws(StoreError) -> Strike {
         let city = try resolveCity(new.city)
         let now = self.now
         return try write { db in
             let id = try Self.insertStrike(new, city: city, now: now, db)
-            return try Self.requireStrike(id, db)
+            let strike = try Self.requireStrike(id, db)
+            try AnswerKeeper.keep(keeper, strike, now: now, db)
+            return strike
         }
     }
 
@@ -184,7 +186,7 @@ extension LedgerStore {
 
     /// Merges strike `id` into strike `into` (following chains). The merged strike keeps
     /// its revisions; the target's toll then covers both.
-    public func merge(strike id: Int64, into target: Int64) throws(StoreError) -> Strike {
+    public func merge(strike id: Int64, into target: Int64, keeping keeper: AnswerKeeper<Strike>? = nil) throws(StoreError) -> Strike {
         let now = self.now
         let (strike, event): (Strike, EventKey) = try write { db in
             let source = try Self.requireStrike(id, db)
@@ -201,7 +203,9 @@ extension LedgerStore {
             let toll = Toll.derive(from: try Self.facts(ofGroup: try Self.group(of: root.id, db), db))
             try Self.storeToll(toll, on: root.id, now: now, db)
             let event = try Self.appendEvent(.merge, strike: root, merged: id, toll: toll, now: now, db)
-            return (try Self.requireStrike(root.id, db), event)
+            let merged = try Self.requireStrike(root.id, db)
+            try AnswerKeeper.keep(keeper, merged, now: now, db)
+            return (merged, event)
         }
         changes.publish([event])
         return strike
