@@ -11,6 +11,7 @@ import Synchronization
 /// time. `synchronous=FULL`, so an acknowledged write survives power loss.
 public final class LedgerStore: Sendable {
     let pool: DatabasePool
+    let writer: GroupCommit
     public let changes = ChangeHub()
     let gazetteerCache: Mutex<Gazetteer>
     let logger: Logger
@@ -35,6 +36,7 @@ public final class LedgerStore: Sendable {
         } catch {
             throw StoreError.database("cannot open \(path): \(error)")
         }
+        self.writer = GroupCommit(pool: pool)
         self.logger = logger
         self.clock = clock
         self.gazetteerCache = Mutex(Gazetteer(cities: []))
@@ -56,10 +58,11 @@ public final class LedgerStore: Sendable {
         }
     }
 
-    /// Runs `body` in one write transaction; maps database errors to `StoreError`.
+    /// Runs `body` atomically (a savepoint of a group-committed transaction) and returns
+    /// once it is durable; maps database errors to `StoreError`.
     func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do {
-            return try pool.write(body)
+            return try writer.write(body)
         } catch let e as StoreError {
             throw e
         } catch {

@@ -1,0 +1,93 @@
+import Foundation
+import GRDB
+import Synchronization
+
+/// Group commit: concurrent write requests are run one after another inside a single
+/// transaction, each in its own savepoint, and made durable by one commit (one fsync).
+///
+/// A caller blocks until the transaction holding its write has committed, so nothing is
+/// acknowledged before it is durable; a write that fails rolls back its own savepoint
+/// only, and the others in the batch commit.
+final class GroupCommit: Sendable {
+    /// One write waiting for its batch.
+    private final class Job: @unchecked Sendable {
+        /// Cleared once run: the caller's closure must not outlive its call.
+        var body: ((Database) throws -> Void)?
+        var error: (any Error)?
+        let done = DispatchSemaphore(value: 0)
+        init(_ body: @escaping (Database) throws -> Void) { self.body = body }
+    }
+
+    private let pool: DatabasePool
+    private let pending = Mutex<[Job]>([])
+    private let wake = DispatchSemaphore(value: 0)
+    private let maxBatch: Int
+    /// Batches committed and writes in them, for the metrics.
+    let batches = Atomic<Int>(0)
+    let writes = Atomic<Int>(0)
+
+    init(pool: DatabasePool, maxBatch: Int = 64) {
+        self.pool = pool
+        self.maxBatch = maxBatch
+        // The thread holds the batcher only while it works, and ends once the store is gone.
+        let thread = Thread { [weak self] in
+            while let batcher = self { batcher.runOnce() }
+        }
+        thread.name = "strikeledger-writer"
+        thread.start()
+    }
+
+    /// Runs `body` in the next batch and returns its result once the batch has committed.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try withoutActuallyEscaping(body) { body in
+            var result: T?
+            let job = Job { db in result = try body(db) }
+            let first = pending.withLock { jobs -> Bool in
+                jobs.append(job)
+                return jobs.count == 1
+            }
+            if first { wake.signal() }
+            job.done.wait()
+            if let error = job.error { throw error }
+            return result!
+        }
+    }
+
+    private func runOnce() {
+        guard wake.wait(timeout: .now() + .milliseconds(500)) == .success else { return }
+        while true {
+                let batch = pending.withLock { jobs -> [Job] in
+                    let taken = Array(jobs.prefix(maxBatch))
+                    jobs.removeFirst(taken.count)
+                    return taken
+                }
+                if batch.isEmpty { break }
+                commit(batch)
+        }
+    }
+
+    private func commit(_ batch: [Job]) {
+        do {
+            try pool.write { db in
+                for job in batch {
+                    guard let body = job.body else { continue }
+                    do {
+                        try db.inSavepoint {
+                            try body(db)
+                            return .commit
+                        }
+                    } catch {
+                        job.error = error
+                    }
+                }
+            }
+        } catch {
+            // The commit itself failed: nothing of the batch is durable.
+            for job in batch where job.error == nil { job.error = error }
+        }
+        for job in batch { job.body = nil }
+        batches.add(1, ordering: .relaxed)
+        writes.add(batch.count, ordering: .relaxed)
+        for job in batch { job.done.signal() }
+    }
+}
