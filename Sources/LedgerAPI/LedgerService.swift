@@ -117,7 +117,7 @@ public final class LedgerService: HTTPHandler {
         case (.readiness, _):
             guard store.isReady() else { throw APIError.unavailable("the database does not answer") }
             return Answer.json(.ok, Array(#"{"status":"ok"}"#.utf8))
-        case (.metrics, _): return metrics.exposition(heldPolls: feed.heldCount)
+        case (.metrics, _): return metrics.exposition(heldPolls: feed.heldCount, database: store.timing)
         case (.openAPI, _): return Answer.json(.ok, OpenAPIDocument.bytes)
         case (.cities, .get): return try listCities(x)
         case (.cities, _): return try createCity(x)

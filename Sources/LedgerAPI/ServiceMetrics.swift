@@ -1,5 +1,6 @@
 import CoreMetrics
 import HTTPTypes
+import LedgerStore
 import Metrics
 import Prometheus
 import SocketHTTP
@@ -32,7 +33,12 @@ final class ServiceMetrics: Sendable {
         }
     }
 
-    func exposition(heldPolls: Int) -> Response {
+    func exposition(heldPolls: Int, database: LedgerStore.Timing) -> Response {
+        Gauge(label: "strikeledger_database_seconds", dimensions: [("kind", "read")], factory: factory).record(database.readSeconds)
+        Gauge(label: "strikeledger_database_seconds", dimensions: [("kind", "write")], factory: factory).record(database.writeSeconds)
+        Gauge(label: "strikeledger_database_operations", dimensions: [("kind", "read")], factory: factory).record(Double(database.reads))
+        Gauge(label: "strikeledger_database_operations", dimensions: [("kind", "write")], factory: factory).record(Double(database.writes))
+        Gauge(label: "strikeledger_database_commits", factory: factory).record(Double(database.commits))
         Gauge(label: "strikeledger_open_connections", factory: factory)
             .record(Double(connectionCount.withLock { $0 }?() ?? 0))
         Gauge(label: "strikeledger_held_polls", factory: factory).record(Double(heldPolls))

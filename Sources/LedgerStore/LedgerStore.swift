@@ -12,6 +12,9 @@ import Synchronization
 public final class LedgerStore: Sendable {
     let pool: DatabasePool
     let writer: GroupCommit
+    private let readNanos = Atomic<Int>(0)
+    private let readCount = Atomic<Int>(0)
+    private let writeNanos = Atomic<Int>(0)
     public let changes = ChangeHub()
     let gazetteerCache: Mutex<Gazetteer>
     let logger: Logger
@@ -58,11 +61,32 @@ public final class LedgerStore: Sendable {
         }
     }
 
+    /// Time spent in the database, for the metrics.
+    public struct Timing: Sendable {
+        public var readSeconds: Double
+        public var reads: Int
+        public var writeSeconds: Double
+        public var writes: Int
+        public var commits: Int
+    }
+
+    public var timing: Timing {
+        Timing(readSeconds: Double(readNanos.load(ordering: .relaxed)) / 1e9, reads: readCount.load(ordering: .relaxed),
+               writeSeconds: Double(writeNanos.load(ordering: .relaxed)) / 1e9, writes: writer.writes.load(ordering: .relaxed),
+               commits: writer.batches.load(ordering: .relaxed))
+    }
+
+    private func measure<T>(_ nanos: borrowing Atomic<Int>, _ body: () throws -> T) rethrows -> T {
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { nanos.add(Int(DispatchTime.now().uptimeNanoseconds - start), ordering: .relaxed) }
+        return try body()
+    }
+
     /// Runs `body` atomically (a savepoint of a group-committed transaction) and returns
     /// once it is durable; maps database errors to `StoreError`.
     func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do {
-            return try writer.write(body)
+            return try measure(writeNanos) { try writer.write(body) }
         } catch let e as StoreError {
             throw e
         } catch {
@@ -72,7 +96,8 @@ public final class LedgerStore: Sendable {
 
     func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do {
-            return try pool.read(body)
+            readCount.add(1, ordering: .relaxed)
+            return try measure(readNanos) { try pool.read(body) }
         } catch let e as StoreError {
             throw e
         } catch {
