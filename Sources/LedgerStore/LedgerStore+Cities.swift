@@ -14,7 +14,8 @@ extension LedgerStore {
 
     static func fetchCities(_ db: Database) throws -> [City] {
         var aliases: [Int64: [String]] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT city_id, alias FROM city_aliases ORDER BY rowid") {
+        // city_aliases is WITHOUT ROWID (no rowid, no insertion order): order by its key.
+        for row in try Row.fetchAll(db, sql: "SELECT city_id, alias FROM city_aliases ORDER BY city_id, alias") {
             aliases[row["city_id"], default: []].append(row["alias"])
         }
         return try Row.fetchAll(db, sql: "SELECT * FROM cities ORDER BY id").map { row in
