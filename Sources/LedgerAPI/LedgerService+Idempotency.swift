@@ -33,6 +33,8 @@ extension LedgerService {
             response = e.response
         } catch let e as StoreError {
             response = APIError(e).response
+        } catch let e as ValidationError {
+            response = APIError.unprocessable(e.errors).response
         }
         let code = response.head.status.code
         if (200..<300).contains(code) || ((400..<500).contains(code) && ![401, 403, 429].contains(code)) {

@@ -71,6 +71,8 @@ public final class LedgerService: HTTPHandler {
         } catch let e as StoreError {
             if case .database = e { logger.error("store failed: \(e)") }
             reply = .response(APIError(e).response)
+        } catch let e as ValidationError {
+            reply = .response(APIError.unprocessable(e.errors).response)
         } catch {
             logger.error("unexpected error: \(error)")
             reply = .response(APIError.internalError.response)
