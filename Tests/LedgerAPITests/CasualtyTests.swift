@@ -7,11 +7,11 @@ struct CasualtyTests {
         let ledger = try Ledger()
         let a = ledger.strike(at: "2025-10-01T10:00:00Z")
         let b = ledger.strike(at: "2025-10-10T02:30:00Z")
-        let c = ledger.strike(at: "2025-10-31T21:30:00Z")  // 1 November in Kyiv
+        let c = ledger.strike(at: "2025-10-31T22:30:00Z")  // 00:30 on 1 November in Kyiv (UTC+2 after 26 October)
         let d = ledger.strike("Odesa", at: "2025-10-10T03:00:00Z")
         ledger.revision(a, killed: 1, reportedAt: "2025-10-01T11:00:00Z")
         ledger.revision(b, killed: 4, injured: 3, reportedAt: "2025-10-10T07:45:00Z")
-        ledger.revision(c, injured: 5, reportedAt: "2025-10-31T22:00:00Z")
+        ledger.revision(c, injured: 5, reportedAt: "2025-10-31T23:00:00Z")
         ledger.revision(d, killed: 2, reportedAt: "2025-10-10T04:00:00Z")
 
         let oct = ledger.anonymous.get("/v1/casualties?city=Kyiv&from=2025-10-01&to=2025-10-31")

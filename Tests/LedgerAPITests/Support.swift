@@ -26,7 +26,7 @@ struct J: CustomStringConvertible {
         return J(a[index])
     }
     var int: Int? {
-        if value is Bool { return nil }
+        guard let value, type(of: value) != Bool.self else { return nil }
         return (value as? NSNumber).map(\.intValue)
     }
     var double: Double? { (value as? NSNumber).map(\.doubleValue) }
