@@ -74,9 +74,15 @@ public final class ChangeHub: Sendable {
     func publish(_ events: [EventKey]) {
         guard !events.isEmpty else { return }
         let toWake: [(Waiter, Int64)] = state.withLock { s in
-            for e in events where e.seq > s.head {
-                s.recent.append(e)
-                s.head = e.seq
+            for e in events {
+                if e.seq > s.head {
+                    s.recent.append(e)
+                    s.head = e.seq
+                } else if e.seq > s.oldestKnown, !s.recent.contains(where: { $0.seq == e.seq }) {
+                    // Published after a later commit (threads run freely between commit and
+                    // publish): keep it, in order, or hasEvent would miss it for good.
+                    s.recent.insert(e, at: s.recent.firstIndex { $0.seq > e.seq } ?? s.recent.endIndex)
+                }
             }
             if s.recent.count > capacity {
                 let drop = s.recent.count - capacity / 2
