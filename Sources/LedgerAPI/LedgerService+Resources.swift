@@ -133,7 +133,7 @@ extension LedgerService {
         var expected: Int64?
         if let ifMatch = x.header(.ifMatch) {
             if ifMatch.trimmingCharacters(in: .whitespaces) != "*" {
-                guard ETag.matches(ifMatch, current.etag) else {
+                guard ETag.matchesStrongly(ifMatch, current.etag) else {
                     throw APIError.preconditionFailed("If-Match does not match the current version \(current.etag)")
                 }
                 expected = current.version
