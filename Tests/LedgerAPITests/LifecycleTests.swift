@@ -80,3 +80,38 @@ struct LifecycleTests {
         #expect(cleared["weapons"].count == 0)
     }
 }
+
+@Suite("Small rules")
+struct SmallRuleTests {
+    @Test func aSpellingTheCityAlreadyHasAddsNothing() throws {
+        let ledger = try Ledger()
+        let before = ledger.anonymous.get("/v1/cities/1")["aliases"].array.compactMap(\.string)
+        for spelling in ["Kiev", "kiev", "KYIV", "Kyiv", "Київ"] {
+            let r = ledger.editor.post("/v1/cities/1/aliases", #"{"alias": "\#(spelling)"}"#)
+            #expect(r.status == 201, "\(spelling): \(r.text)")
+            #expect(r["aliases"].array.compactMap(\.string) == before, "\(spelling) is already a spelling of Kyiv")
+        }
+    }
+
+    @Test func zeroIsAFigureAndNullIsNot() throws {
+        let ledger = try Ledger()
+        let id = ledger.strike(at: "2025-10-10T02:30:00Z")
+        ledger.revision(id, killed: 2, injured: 5, reportedAt: "2025-10-10T03:00:00Z")
+        let zero = ledger.reporter.post("/v1/strikes/\(id)/revisions",
+                                        #"{"killed": 0, "injured": null, "reported_at": "2025-10-10T04:00:00Z", "source_id": 1}"#)
+        #expect(zero.status == 201, "\(zero.text)")
+        #expect(zero["revision"]["killed"].int == 0)
+        #expect(zero["revision"]["injured"].isNull)
+        #expect(zero["toll"]["killed"].int == 0)
+        #expect(zero["toll"]["injured"].int == 5)
+        // A report without figures appends no revision.
+        let none = ledger.reporter.post("/v1/reports", #"{"strike_id": \#(id), "killed": null, "injured": null, "source_id": 1}"#)
+        #expect(none.status == 201)
+        #expect(none["revision"].isNull)
+        #expect(none["strike"]["toll"]["revisions"].int == 2)
+        // Long texts are refused, not cut.
+        let long = String(repeating: "x", count: 2001)
+        let p = expectProblem(ledger.reporter.post("/v1/strikes/\(id)/revisions", #"{"killed": 1, "source_id": 1, "note": "\#(long)"}"#), 422)
+        #expect(p["errors"][0]["field"].string == "note")
+    }
+}
