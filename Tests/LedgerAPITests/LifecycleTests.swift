@@ -115,3 +115,76 @@ struct SmallRuleTests {
         #expect(p["errors"][0]["field"].string == "note")
     }
 }
+
+@Suite("Chains, ties and clocks")
+struct ChainTests {
+    @Test func mergeChainsCarryHistoryAndWrites() throws {
+        let ledger = try Ledger()
+        let s1 = ledger.strike(at: "2025-10-10T02:30:00Z")
+        let s2 = ledger.strike(at: "2025-10-10T02:35:00Z")
+        let s3 = ledger.strike(at: "2025-10-10T02:40:00Z")
+        let r1 = ledger.revision(s1, killed: 1, reportedAt: "2025-10-10T03:00:00Z")
+        let r2 = ledger.revision(s2, killed: 2, reportedAt: "2025-10-10T04:00:00Z")
+        let r3 = ledger.revision(s3, injured: 3, reportedAt: "2025-10-10T05:00:00Z")
+        #expect(ledger.editor.post("/v1/strikes/\(s1)/merge", #"{"into": \#(s2)}"#).status == 200)
+        let top = ledger.editor.post("/v1/strikes/\(s2)/merge", #"{"into": \#(s3)}"#)
+        #expect(top["id"].int == s3)
+        #expect(top["toll"]["killed"].int == 2)
+        #expect(top["toll"]["injured"].int == 3)
+        #expect(top["toll"]["revisions"].int == 3)
+        #expect(ledger.anonymous.get("/v1/strikes/\(s3)/revisions")["items"].array.compactMap { $0["seq"].int } == [r1, r2, r3])
+        #expect(ledger.anonymous.get("/v1/strikes/\(s2)/revisions")["items"].array.compactMap { $0["seq"].int } == [r1, r2])
+        #expect(ledger.anonymous.get("/v1/strikes/\(s1)")["merged_into"].int == s2, "a pointer, not rewritten")
+        // A write to the bottom of the chain lands at the top.
+        let w = ledger.reporter.post("/v1/strikes/\(s1)/revisions", #"{"killed": 7, "reported_at": "2025-10-10T06:00:00Z", "source_id": 1}"#)
+        #expect(w["revision"]["strike_id"].int == s3)
+        #expect(w["toll"]["killed"].int == 7)
+        expectProblem(ledger.editor.post("/v1/strikes/\(s3)/merge", #"{"into": \#(s1)}"#), 409, "into itself through a chain")
+        let cas = ledger.anonymous.get("/v1/casualties?city=Kyiv&date=2025-10-10")
+        #expect(cas["strikes"].array.compactMap { $0["id"].int } == [s3])
+        #expect(cas["totals"]["killed"].int == 7)
+    }
+
+    @Test func pagesAreExactWithTiesOnOccurredAt() throws {
+        let ledger = try Ledger()
+        let ids = (0..<5).map { _ in ledger.strike(at: "2025-10-10T02:30:00Z") }
+        var seen: [Int] = []
+        var path = "/v1/strikes?limit=2"
+        for _ in 0..<5 {
+            let page = ledger.anonymous.get(path)
+            seen += page["items"].array.compactMap { $0["id"].int }
+            guard let next = page["next"].string else { break }
+            path = "/v1/strikes?limit=2&after=\(next)"
+        }
+        #expect(seen == ids.reversed())
+        // Sources pages keep kind.
+        for i in 0..<3 {
+            _ = ledger.reporter.post("/v1/sources", #"{"name": "M\#(i)", "kind": "media"}"#)
+            _ = ledger.reporter.post("/v1/sources", #"{"name": "N\#(i)", "kind": "ngo"}"#)
+        }
+        var names: [String] = []
+        path = "/v1/sources?kind=ngo&limit=1"
+        for _ in 0..<5 {
+            let page = ledger.anonymous.get(path)
+            names += page["items"].array.compactMap { $0["name"].string }
+            guard let next = page["next"].string else { break }
+            path = "/v1/sources?limit=1&after=\(next)"
+        }
+        #expect(names == ["N0", "N1", "N2"])
+    }
+
+    @Test func statementsMayLieAtMostFiveMinutesAhead() throws {
+        let ledger = try Ledger()
+        let id = ledger.strike(at: "2025-10-10T02:30:00Z")
+        func at(_ offset: TimeInterval) -> String {
+            let f = ISO8601DateFormatter()
+            return f.string(from: Date().addingTimeInterval(offset))
+        }
+        #expect(ledger.reporter.post("/v1/sources", #"{"name": "S", "kind": "media"}"#)["id"].int == 1)
+        let ok = ledger.reporter.post("/v1/strikes/\(id)/revisions", #"{"killed": 1, "source_id": 1, "reported_at": "\#(at(240))"}"#)
+        #expect(ok.status == 201, "\(ok.text)")
+        let late = expectProblem(ledger.reporter.post("/v1/strikes/\(id)/revisions", #"{"killed": 1, "source_id": 1, "reported_at": "\#(at(420))"}"#), 422)
+        #expect(late["errors"][0]["field"].string == "reported_at")
+        expectProblem(ledger.reporter.post("/v1/reports", #"{"city": "Kyiv", "occurred_at": "\#(at(420))", "source_id": 1}"#), 422)
+    }
+}
