@@ -99,3 +99,19 @@ struct MoreTests {
         #expect(replay.location == first.location)
     }
 }
+
+@Suite("Order of checks with private reads")
+struct PrivateOrderTests {
+    @Test func routeAndMethodComeBeforeTheKey() throws {
+        let ledger = try Ledger { $0.privateReads = true }
+        expectProblem(ledger.anonymous.get("/v1/nothing"), 404)
+        let r = ledger.anonymous.send(.delete, "/v1/strikes")
+        expectProblem(r, 405)
+        #expect(r.header("Allow") == "GET, HEAD, POST")
+        expectProblem(ledger.anonymous.get("/v1/strikes/999"), 401, "the key before the id")
+        expectProblem(ledger.reporter.get("/v1/strikes/999"), 404)
+        expectProblem(ledger.anonymous.get("/v1/strikes?limit=0"), 401, "the key before the query")
+        #expect(ledger.reporter.get("/v1/casualties?city=Kyiv&date=2025-10-10&from=&to=").status == 200)
+        #expect(ledger.reporter.get("/v1/casualties?city=Kyiv&as_of=2025-10-10T05:00:00.999Z")["as_of"].string == "2025-10-10T05:00:00Z")
+    }
+}
