@@ -115,3 +115,21 @@ struct PrivateOrderTests {
         #expect(ledger.reporter.get("/v1/casualties?city=Kyiv&as_of=2025-10-10T05:00:00.999Z")["as_of"].string == "2025-10-10T05:00:00Z")
     }
 }
+
+@Suite("Text round trips")
+struct TextTests {
+    @Test func anyTextComesBackAsSent() throws {
+        let ledger = try Ledger()
+        let text = "Quote \" backslash \\ slash / newline \n tab \t control \u{01} \u{1F} del \u{7F} line sep \u{2028} emoji 🚀 Київ"
+        let json = try JSONSerialization.data(withJSONObject: ["city": "Kyiv", "occurred_at": "2025-10-10T02:30:00Z",
+                                                               "description": text], options: [])
+        let r = ledger.reporter.post("/v1/strikes", String(decoding: json, as: UTF8.self))
+        #expect(r.status == 201, "\(r.text)")
+        #expect(r["description"].string == text)
+        let id = try #require(r["id"].int)
+        #expect(ledger.anonymous.get("/v1/strikes/\(id)")["description"].string == text)
+        // Surrounding whitespace is trimmed; inner kept.
+        let p = ledger.editor.patch("/v1/strikes/\(id)", #"{"damage": "  two  words \n"}"#)
+        #expect(p["damage"].string == "two  words")
+    }
+}
