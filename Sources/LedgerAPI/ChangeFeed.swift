@@ -59,6 +59,8 @@ final class ChangeFeed: Sendable {
         }
         let answer = try answer(poll)
         if answer.items.isEmpty && poll.wait > 0 { return .deferred(park(poll, conditional: conditional)) }
+        // No matching event after `since`: 304 under the condition, whether the hub or the
+        // database decided it (after a restart the hub knows no filtered history).
         if answer.items.isEmpty && conditional {
             return .response(Answer.notModified(etag: Self.etag(poll.since)))
         }

@@ -93,6 +93,16 @@ enum ETag {
         return false
     }
 
+    /// Whether an `If-Match` list names the tag: the strong comparison (RFC 9110 13.1.1),
+    /// so a weak tag never matches.
+    static func matchesStrongly(_ header: String, _ etag: String) -> Bool {
+        for candidate in header.split(separator: ",") {
+            let c = candidate.trimmingCharacters(in: .whitespaces)
+            if c == "*" || (!c.hasPrefix("W/") && c == etag) { return true }
+        }
+        return false
+    }
+
     /// A strong tag derived from the bytes of an answer.
     static func digest(_ bytes: [UInt8]) -> String {
         // FNV-1a, 64 bits, twice with different offsets: stable across restarts and cheap.

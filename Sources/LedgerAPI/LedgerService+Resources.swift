@@ -138,17 +138,32 @@ extension LedgerService {
         var expected: Int64?
         if let ifMatch = x.header(.ifMatch) {
             if ifMatch.trimmingCharacters(in: .whitespaces) != "*" {
-                guard ETag.matches(ifMatch, current.etag) else {
+                guard ETag.matchesStrongly(ifMatch, current.etag) else {
                     throw APIError.preconditionFailed("If-Match does not match the current version \(current.etag)")
                 }
                 expected = current.version
             }
         }
-        let patch = try StrikePatch.decode(try x.jsonBody(allowMergePatch: true), now: x.now)
+        let body = Self.mergeNestedLocation(try x.jsonBody(allowMergePatch: true), current: current.location)
+        let patch = try StrikePatch.decode(body, now: x.now)
         let strike = try store.patchStrike(id: id, patch, ifMatch: expected)
         var h = HTTPFields()
         h[.eTag] = strike.etag
         return Answer.json(.ok, strike, headers: h)
+    }
+
+    /// RFC 7396 merges a nested object: `{"location": {"latitude": 50.45}}` keeps the
+    /// current longitude. Fills the members the patch leaves out from the current location.
+    static func mergeNestedLocation(_ body: JSONValue, current: Location?) -> JSONValue {
+        guard let current, case .object(var members) = body,
+              let i = members.firstIndex(where: { $0.key == "location" }),
+              case .object(var location) = members[i].value else { return body }
+        for (key, value) in [("latitude", current.latitude), ("longitude", current.longitude)]
+        where !location.contains(where: { $0.key == key }) {
+            location.append((key: key, value: .number(value)))
+        }
+        members[i].value = .object(location)
+        return .object(members)
     }
 
     func mergeStrike(_ x: Exchange, _ id: Int64) throws -> Response {

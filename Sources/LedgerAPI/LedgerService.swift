@@ -45,7 +45,7 @@ public final class LedgerService: HTTPHandler {
     public func handleInline(_ request: Request) -> Reply? {
         // Answers from memory: liveness, and a conditional poll of the feed with nothing new.
         let path = request.path
-        if path == "/healthz", request.head.method == .get || request.head.method == .head {
+        if path == "/healthz", request.query.isEmpty, request.head.method == .get || request.head.method == .head {
             return .response(Answer.json(.ok, Array(#"{"status":"ok"}"#.utf8)))
         }
         if path == "/v1/changes", request.head.method == .get || request.head.method == .head,
@@ -112,6 +112,10 @@ public final class LedgerService: HTTPHandler {
 
     /// The write routes and the plain reads.
     func respond(_ x: Exchange, method: HTTPRequest.Method) throws -> Response {
+        switch x.route {
+        case .health, .readiness, .metrics, .openAPI: _ = try x.query([])
+        default: break
+        }
         switch (x.route, method) {
         case (.health, _): return Answer.json(.ok, Array(#"{"status":"ok"}"#.utf8))
         case (.readiness, _):

@@ -16,7 +16,7 @@ extension LedgerStore {
 
     static func fetchCities(_ db: Database) throws -> [City] {
         var aliases: [Int64: [String]] = [:]
-        // city_aliases is WITHOUT ROWID (no rowid, no insertion order): order by its key.
+        // In the order the aliases were added.
         for row in try Row.fetchAll(db, sql: "SELECT city_id, alias FROM city_aliases ORDER BY rowid") {
             aliases[row["city_id"], default: []].append(row["alias"])
         }
