@@ -22,6 +22,7 @@ extension LedgerService {
         // The range as local dates, for the answer and for `days`.
         let from = range.fromDate ?? range.fromInstant.map { zone.localDate(of: $0) }
         let to = range.toDate ?? range.toInstant.map { zone.localDate(of: $0) }
+        if let from, let to, from > to { throw APIError.badRequest("query parameter from lies after to") }
         var days: [CivilDate] = []
         if byDay {
             guard let from, let to else { throw APIError.badRequest("group_by=day needs both from and to (or date)") }

@@ -40,7 +40,8 @@ public final class LedgerService: HTTPHandler {
         metrics.connectionCount.withLock { $0 = count }
     }
 
-    var now: Timestamp { Timestamp(seconds: Int64(Date().timeIntervalSince1970)) }
+    /// One clock for the API and the store.
+    var now: Timestamp { store.now }
 
     public func handleInline(_ request: Request) -> Reply? {
         // Answers from memory: liveness, and a conditional poll of the feed with nothing new.

@@ -121,7 +121,8 @@ public final class LedgerStore: Sendable {
         }
     }
 
-    var now: Timestamp { clock() }
+    /// The store's clock: what `recorded_at` and every other server time is taken from.
+    public var now: Timestamp { clock() }
 }
 
 extension Row {
