@@ -7,6 +7,11 @@ extension LedgerService {
     /// `GET /v1/casualties`: strikes and totals for a city (or all) over local dates or
     /// instants, optionally as known at `as_of`, optionally day by day.
     func casualties(_ x: Exchange) throws -> Response {
+        let version = store.dataVersion
+        let key = x.request.head.path ?? ""
+        if let cached = casualtyCache.answer(for: key[...], at: version) {
+            return Answer.conditional(x, etag: cached.etag) { cached.body }
+        }
         let q = try x.query(["city", "date", "from", "to", "as_of", "group_by"])
         let range = try DateRange(q)
         let asOf = try q.instant("as_of")
@@ -32,7 +37,22 @@ extension LedgerService {
         }
         let lines = try store.casualties(query)
         let body = CasualtiesAnswer(city: city?.ref, from: from, to: to, asOf: asOf, lines: lines, days: byDay ? days : nil).jsonBytes
-        return Answer.conditional(x, etag: ETag.digest(body)) { body }
+        let etag = ETag.digest(body)
+        casualtyCache.store(AnswerCache.Entry(version: version, etag: etag, body: body), for: key[...])
+        return Answer.conditional(x, etag: etag) { body }
+    }
+
+    /// A casualties answer from the cache, on the event loop: no query, no worker thread.
+    func cachedCasualties(_ request: Request) -> Response? {
+        guard let key = request.head.path,
+              let cached = casualtyCache.answer(for: key[...], at: store.dataVersion) else { return nil }
+        if let inm = request.head.headerFields[.ifNoneMatch], ETag.matches(inm, cached.etag) {
+            return Answer.notModified(etag: cached.etag)
+        }
+        var h = HTTPFields()
+        h[.eTag] = cached.etag
+        h[.cacheControl] = "no-cache"
+        return Answer.json(.ok, cached.body, headers: h)
     }
 }
 

@@ -25,6 +25,7 @@ public final class LedgerService: HTTPHandler {
     let metrics: ServiceMetrics
     let idempotency = Mutex<Set<String>>([])
     let feed: ChangeFeed
+    let casualtyCache = AnswerCache()
 
     public init(store: LedgerStore, configuration: APIConfiguration = APIConfiguration(),
                 logger: Logger = Logger(label: "strikeledger.api")) {
@@ -40,8 +41,9 @@ public final class LedgerService: HTTPHandler {
         metrics.connectionCount.withLock { $0 = count }
     }
 
-    /// One clock for the API and the store.
-    var now: Timestamp { store.now }
+    /// The wall clock, for the "not more than 5 minutes in the future" rule. (The store
+    /// keeps its own clock for `recorded_at`; tests may set that one.)
+    var now: Timestamp { Timestamp(seconds: Int64(Date().timeIntervalSince1970)) }
 
     public func handleInline(_ request: Request) -> Reply? {
         // Answers from memory: liveness, and a conditional poll of the feed with nothing new.
@@ -49,9 +51,13 @@ public final class LedgerService: HTTPHandler {
         if path == "/healthz", request.query.isEmpty, request.head.method == .get || request.head.method == .head {
             return .response(Answer.json(.ok, Array(#"{"status":"ok"}"#.utf8)))
         }
-        if path == "/v1/changes", request.head.method == .get || request.head.method == .head,
-           !configuration.privateReads, let response = feed.notModifiedFromMemory(request) {
+        guard request.head.method == .get || request.head.method == .head, !configuration.privateReads else { return nil }
+        if path == "/v1/changes", let response = feed.notModifiedFromMemory(request) {
             metrics.record(route: Route.changes.pattern, status: 304, since: nil)
+            return .response(response)
+        }
+        if path == "/v1/casualties", let response = cachedCasualties(request) {
+            metrics.record(route: Route.casualties.pattern, status: response.head.status.code, since: nil)
             return .response(response)
         }
         return nil

@@ -86,7 +86,9 @@ final class GroupCommit: Sendable {
             for job in batch where job.error == nil { job.error = error }
         }
         for job in batch { job.body = nil }
-        batches.add(1, ordering: .relaxed)
+        // Counted after the commit and before any writer is answered: a reader that saw
+        // the old count cannot have seen this batch's data as current.
+        batches.add(1, ordering: .sequentiallyConsistent)
         writes.add(batch.count, ordering: .relaxed)
         for job in batch { job.done.signal() }
     }

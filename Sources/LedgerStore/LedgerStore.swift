@@ -61,6 +61,10 @@ public final class LedgerStore: Sendable {
         }
     }
 
+    /// Grows with every committed write batch. An answer computed after reading version V
+    /// is current exactly while the version is still V.
+    public var dataVersion: Int { writer.batches.load(ordering: .sequentiallyConsistent) }
+
     /// Time spent in the database, for the metrics.
     public struct Timing: Sendable {
         public var readSeconds: Double

@@ -1,0 +1,36 @@
+import Synchronization
+
+/// Answers to read queries, kept while the data they were computed from is current.
+///
+/// Each entry is tagged with the store's `dataVersion` read *before* the query ran; it
+/// is served only while the version is unchanged, so a cached answer is never older than
+/// the last acknowledged write. A hit costs no database query and can be answered on the
+/// event loop.
+final class AnswerCache: Sendable {
+    struct Entry: Sendable {
+        var version: Int
+        var etag: String
+        var body: [UInt8]
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+    private let capacity: Int
+
+    init(capacity: Int = 4096) { self.capacity = capacity }
+
+    /// The answer for `key` if it was computed at `version`.
+    func answer(for key: Substring, at version: Int) -> Entry? {
+        entries.withLock { e in
+            guard let entry = e[String(key)], entry.version == version else { return nil }
+            return entry
+        }
+    }
+
+    func store(_ entry: Entry, for key: Substring) {
+        entries.withLock { e in
+            if e.count >= capacity { e = e.filter { $0.value.version == entry.version } }
+            if e.count >= capacity { e.removeAll(keepingCapacity: true) }
+            e[String(key)] = entry
+        }
+    }
+}
