@@ -539,7 +539,8 @@ final class EventLoopRunner {
         }
         Glibc.shutdown(connection.fd, Int32(SHUT_WR))
         connection.phase = .lingering
-        connection.deadline = now + context.lingerTimeout
+        // Shutting down, the peer gets less time to read our answer and close.
+        connection.deadline = now + (shuttingDown ? min(context.lingerTimeout, 200_000_000) : context.lingerTimeout)
         connection.inbound = []
         connection.inboundStart = 0
         connection.readPaused = true

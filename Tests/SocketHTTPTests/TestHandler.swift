@@ -110,7 +110,7 @@ struct TestHandler: HTTPHandler {
 }
 
 /// A started server for one test; shut down by `stop()`.
-final class TestServer {
+final class TestServer: Sendable {
     let server: HTTPServer
     let state = TestState()
 
