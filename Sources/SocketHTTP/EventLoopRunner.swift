@@ -188,7 +188,8 @@ final class EventLoopRunner {
             return
         }
         if flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue) != 0 {
-            onReadable(connection)
+            // After a FIN no new edge comes: read on to the end of the stream then.
+            onReadable(connection, toEnd: flags & (EPOLLRDHUP.rawValue | EPOLLHUP.rawValue) != 0)
         }
         if flags & EPOLLOUT.rawValue != 0 && !connection.isClosed && connection.pendingOutput > 0 {
             resume(connection)
@@ -197,7 +198,7 @@ final class EventLoopRunner {
 
     /// Reads until the kernel has nothing more (edge-triggered), driving the connection
     /// after each read.
-    private func onReadable(_ connection: Connection) {
+    private func onReadable(_ connection: Connection, toEnd: Bool = false) {
         let base = readBuffer.baseAddress!
         while !connection.isClosed {
             let lingering = connection.isLingering
@@ -214,7 +215,8 @@ final class EventLoopRunner {
                 }
                 connection.inbound.append(contentsOf: UnsafeRawBufferPointer(start: base, count: count))
                 drive(connection)
-                if count < Self.readBufferSize { return }
+                // A short read emptied the socket; new data brings a new edge.
+                if count < Self.readBufferSize && !toEnd { return }
             } else if count == 0 {
                 connection.peerClosed = true
                 onPeerClosed(connection)
