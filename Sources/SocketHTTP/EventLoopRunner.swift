@@ -189,7 +189,8 @@ final class EventLoopRunner {
         }
         if flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue) != 0 {
             // After a FIN no new edge comes: read on to the end of the stream then.
-            onReadable(connection, toEnd: flags & (EPOLLRDHUP.rawValue | EPOLLHUP.rawValue) != 0)
+            if flags & (EPOLLRDHUP.rawValue | EPOLLHUP.rawValue) != 0 { connection.hangupSeen = true }
+            onReadable(connection)
         }
         if flags & EPOLLOUT.rawValue != 0 && !connection.isClosed && connection.pendingOutput > 0 {
             resume(connection)
@@ -198,7 +199,7 @@ final class EventLoopRunner {
 
     /// Reads until the kernel has nothing more (edge-triggered), driving the connection
     /// after each read.
-    private func onReadable(_ connection: Connection, toEnd: Bool = false) {
+    private func onReadable(_ connection: Connection) {
         let base = readBuffer.baseAddress!
         while !connection.isClosed {
             let lingering = connection.isLingering
@@ -216,7 +217,7 @@ final class EventLoopRunner {
                 connection.inbound.append(contentsOf: UnsafeRawBufferPointer(start: base, count: count))
                 drive(connection)
                 // A short read emptied the socket; new data brings a new edge.
-                if count < Self.readBufferSize && !toEnd { return }
+                if count < Self.readBufferSize && !connection.hangupSeen { return }
             } else if count == 0 {
                 connection.peerClosed = true
                 onPeerClosed(connection)
