@@ -89,7 +89,13 @@ final class EventLoopRunner {
             index -= 1
         }
         for message in loop.close() {
-            if case .reply(_, let reply) = message { reply.abandon() }
+            switch message {
+            case .reply(_, let reply): reply.abandon()
+            case .adopt(let fd, _):
+                Glibc.close(fd)
+                context.openConnections.subtract(1, ordering: .relaxed)
+            default: break
+            }
         }
     }
 
@@ -143,27 +149,41 @@ final class EventLoopRunner {
             }
             var on: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
-            var event = epoll_event()
-            event.events = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
-            event.data.u64 = UInt64(UInt32(bitPattern: fd))
-            guard epoll_ctl(loop.epollFD, EPOLL_CTL_ADD, fd, &event) == 0 else {
-                Glibc.close(fd)
-                context.openConnections.subtract(1, ordering: .relaxed)
+            let loops = context.loops
+            let target = loops.count > 1 ? context.acceptCount.add(1, ordering: .relaxed).newValue % loops.count : loop.index
+            if target != loop.index {
+                // Round-robin: one loop often wakes for a whole burst of connections.
+                if !loops[target].post(.adopt(fd, Listener.describe(address))) {
+                    Glibc.close(fd)
+                    context.openConnections.subtract(1, ordering: .relaxed)
+                }
                 continue
             }
-            let connection = Connection(fd: fd, serial: nextSerial, remoteAddress: Listener.describe(address),
-                                        limits: context.limits)
-            nextSerial += 1
-            connection.deadline = now + context.headerTimeout
-            connection.lastWriteProgress = now
-            let slot = Int(fd)
-            if slot >= connectionsByFD.count {
-                connectionsByFD.append(contentsOf: repeatElement(nil, count: max(slot + 1 - connectionsByFD.count, connectionsByFD.count)))
-            }
-            connectionsByFD[slot] = connection
-            connection.liveIndex = live.count
-            live.append(connection)
+            register(fd, remoteAddress: Listener.describe(address))
         }
+    }
+
+    /// Starts serving an accepted connection on this loop.
+    private func register(_ fd: Int32, remoteAddress: String) {
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
+        event.data.u64 = UInt64(UInt32(bitPattern: fd))
+        guard !shuttingDown, epoll_ctl(loop.epollFD, EPOLL_CTL_ADD, fd, &event) == 0 else {
+            Glibc.close(fd)
+            context.openConnections.subtract(1, ordering: .relaxed)
+            return
+        }
+        let connection = Connection(fd: fd, serial: nextSerial, remoteAddress: remoteAddress, limits: context.limits)
+        nextSerial += 1
+        connection.deadline = now + context.headerTimeout
+        connection.lastWriteProgress = now
+        let slot = Int(fd)
+        if slot >= connectionsByFD.count {
+            connectionsByFD.append(contentsOf: repeatElement(nil, count: max(slot + 1 - connectionsByFD.count, connectionsByFD.count)))
+        }
+        connectionsByFD[slot] = connection
+        connection.liveIndex = live.count
+        live.append(connection)
     }
 
     /// Past `maxConnections`: a 503 written straight away, then close.
@@ -799,6 +819,8 @@ final class EventLoopRunner {
                 guard let connection = lookup(id), case .streaming(let stream) = connection.phase else { continue }
                 pumpStream(connection, stream)
                 if !connection.isClosed { resume(connection) }
+            case .adopt(let fd, let remoteAddress):
+                register(fd, remoteAddress: remoteAddress)
             case .beginShutdown:
                 beginShutdown()
             case .forceClose:

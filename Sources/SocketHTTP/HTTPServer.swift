@@ -64,7 +64,7 @@ public final class HTTPServer: Sendable {
         let workers = WorkerPool(threads: configuration.workerThreads, maxQueued: configuration.maxQueuedRequests,
                                  handler: handler)
         let context = ServerContext(configuration: configuration, handler: handler, workers: workers,
-                                    listenFD: listener.fd, logger: logger)
+                                    listenFD: listener.fd, loops: loops, logger: logger)
         let loopThreads = loops.map { loop in
             PosixThread.spawn { EventLoopRunner(loop: loop, context: context).run() }
         }

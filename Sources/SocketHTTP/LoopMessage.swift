@@ -19,6 +19,9 @@ enum LoopMessage: Sendable {
     case deferredReady(ConnectionID)
     /// A stream has new chunks, was finished or overflowed.
     case streamReady(ConnectionID)
+    /// A connection accepted by another loop, given to this one to balance the load:
+    /// the descriptor and the peer's address.
+    case adopt(Int32, String)
     /// Stop accepting, finish what is in flight.
     case beginShutdown
     /// Close everything now and leave the loop.
