@@ -273,6 +273,20 @@ import Testing
         #expect(Date().timeIntervalSince(started) < 4)
     }
 
+    @Test func stalledWriteIsClosed() throws {
+        let server = try TestServer { $0.writeTimeout = .milliseconds(300) }
+        defer { server.stop() }
+        let client = try RawClient(port: server.port, receiveBufferSize: 4096)
+        try client.send("GET /big?n=16000000 HTTP/1.1\r\nHost: a\r\n\r\n")
+        #expect(eventually { server.server.openConnections == 1 })
+        // The client never reads; the server gives up on the write.
+        #expect(eventually(5) { server.server.openConnections == 0 })
+        // A reader gets the whole body.
+        let reader = try server.client()
+        try reader.send("GET /big?n=3000000 HTTP/1.1\r\nHost: a\r\n\r\n")
+        #expect(try reader.readResponse().body.count == 3_000_000)
+    }
+
     // MARK: - Deferred responses
 
     @Test func deferredCompletedFromAnotherThread() throws {
@@ -468,5 +482,28 @@ import Testing
         #expect(server.state.finishCount("g") == 1 && server.state.finishCount("g2") == 1)
         #expect(throws: (any Error).self) { try RawClient(port: port) }
         server.stop()  // again: harmless
+    }
+
+    @Test func runUntilSignalledReturnsAfterShutdown() throws {
+        let server = try TestServer()
+        let returned = Atomic<Bool>(false)
+        Thread.detachNewThread {
+            server.server.runUntilSignalled()
+            returned.store(true, ordering: .relaxed)
+        }
+        usleep(50_000)
+        let early = returned.load(ordering: .relaxed)
+        #expect(!early)
+        server.stop()
+        #expect(eventually { returned.load(ordering: .relaxed) })
+    }
+
+    @Test func startFailsWhenThePortIsTaken() throws {
+        let first = try TestServer()
+        defer { first.stop() }
+        var configuration = ServerConfiguration()
+        configuration.port = first.port
+        let second = HTTPServer(configuration: configuration, handler: TestHandler(state: TestState()))
+        #expect(throws: SocketError.self) { try second.start() }
     }
 }

@@ -48,6 +48,9 @@ struct TestHandler: HTTPHandler {
             fields[HTTPField.Name("X-Query")!] = String(request.query)
             fields[HTTPField.Name("X-Remote")!] = request.remoteAddress
             return .response(Response(head: HTTPResponse(status: .ok, headerFields: fields), body: request.body))
+        case "/big":
+            let count = Int(query["n"] ?? "1000000") ?? 1_000_000
+            return .response(Response(head: HTTPResponse(status: .ok), body: [UInt8](repeating: UInt8(ascii: "b"), count: count)))
         case "/hello":
             return .response(Self.text("hello"))
         case "/no-content":
