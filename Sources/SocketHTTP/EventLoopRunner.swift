@@ -572,6 +572,13 @@ final class EventLoopRunner {
     // MARK: - Streams
 
     private func startStream(_ connection: Connection, _ head: HTTPResponse, _ stream: ResponseStream) {
+        let code = head.status.code
+        if code < 200 || code == 204 || code == 304 {
+            // These statuses have no body to stream.
+            stream.end()
+            writeResponse(connection, Response(head: head))
+            return
+        }
         let exchange = connection.exchange!
         let chunked = exchange.minorVersion >= 1
         connection.streamChunked = chunked

@@ -230,6 +230,16 @@ import Testing
         #expect(try ok.readResponse().body.count == 100)
     }
 
+    @Test func expectContinueWithChunkedBody() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let client = try server.client()
+        try client.send("POST /echo HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n")
+        #expect(try client.readResponse().status == 100)
+        try client.send("3\r\nabc\r\n0\r\n\r\n")
+        #expect(try client.readResponse().text == "abc")
+    }
+
     @Test func expectContinue() throws {
         let server = try TestServer { $0.maxBodyBytes = 1000 }
         defer { server.stop() }
@@ -304,6 +314,17 @@ import Testing
         #expect(server.state.finishCount("a") == 1)
     }
 
+    @Test func deferredCompletedBeforeTheHandlerReturns() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let client = try server.client()
+        try client.send("GET /deferred?id=e&complete-after=0 HTTP/1.1\r\nHost: a\r\n\r\n"
+            + "GET /deferred?id=f&complete-after=0 HTTP/1.1\r\nHost: a\r\n\r\n")
+        #expect(try client.readResponse().text == "completed")
+        #expect(try client.readResponse().text == "completed")
+        #expect(eventually { server.state.finishCount("e") == 1 && server.state.finishCount("f") == 1 })
+    }
+
     @Test func deferredTimesOutWithFallback() throws {
         let server = try TestServer()
         defer { server.stop() }
@@ -340,6 +361,29 @@ import Testing
         #expect(response.header("Transfer-Encoding") == "chunked" && response.header("Content-Length") == nil)
         #expect(response.text == "alpha beta gamma")
         #expect(eventually { server.state.finishCount("s1") == 1 })
+        try client.send("GET /inline HTTP/1.1\r\nHost: a\r\n\r\n")
+        #expect(try client.readResponse().text == "inline")
+    }
+
+    @Test func streamToHTTP10IsDelimitedByClose() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let client = try server.client()
+        try client.send("GET /stream?id=s10&auto HTTP/1.0\r\n\r\n")
+        let response = try client.readResponse()
+        #expect(response.header("Transfer-Encoding") == nil && response.header("Connection") == "close")
+        #expect(response.text == "alpha beta gamma")
+        #expect(eventually { server.state.finishCount("s10") == 1 })
+    }
+
+    @Test func headOfAStreamSendsNoBody() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let client = try server.client()
+        try client.send("HEAD /stream?id=s11 HTTP/1.1\r\nHost: a\r\n\r\n")
+        let head = try client.readResponse(bodiless: true)
+        #expect(head.status == 200)
+        #expect(eventually { server.state.finishCount("s11") == 1 })
         try client.send("GET /inline HTTP/1.1\r\nHost: a\r\n\r\n")
         #expect(try client.readResponse().text == "inline")
     }
