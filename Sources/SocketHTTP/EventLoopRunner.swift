@@ -134,10 +134,15 @@ final class EventLoopRunner {
                     stopListening()
                     acceptResumesAt = now + 100_000_000
                     return
-                default:
+                case EINVAL, EBADF:
                     // The listener was shut down.
                     stopListening()
                     acceptResumesAt = UInt64.max
+                    return
+                default:
+                    context.logger.warning("accept failed; pausing", metadata: ["errno": "\(errno)"])
+                    stopListening()
+                    acceptResumesAt = now + 100_000_000
                     return
                 }
             }
@@ -237,7 +242,7 @@ final class EventLoopRunner {
                 connection.inbound.append(contentsOf: UnsafeRawBufferPointer(start: base, count: count))
                 drive(connection)
                 // A short read emptied the socket; new data brings a new edge.
-                if count < Self.readBufferSize && !connection.hangupSeen { return }
+                if count < Self.readBufferSize && !connection.hangupSeen && !connection.isLingering { return }
             } else if count == 0 {
                 connection.peerClosed = true
                 onPeerClosed(connection)
@@ -350,6 +355,7 @@ final class EventLoopRunner {
                 return
             }
             connection.exchange!.remainingBody = length
+            connection.exchange!.body.reserveCapacity(length)
             connection.phase = .readingBody
             connection.deadline = now + context.headerTimeout
             if head.expectContinue && connection.bufferedInput < length { sendContinue(connection) }
