@@ -31,10 +31,15 @@ public final class HTTPServer: Sendable {
     /// Wakes `runUntilSignalled` when `shutdown()` is called directly.
     private let stopEventFD: Int32
 
-    public init(configuration: ServerConfiguration, handler: any HTTPHandler) {
+    public convenience init(configuration: ServerConfiguration, handler: any HTTPHandler) {
+        self.init(configuration: configuration, handler: handler, logger: Logger(label: "SocketHTTP"))
+    }
+
+    /// - Parameter logger: where start, stop and socket-level trouble are logged.
+    public init(configuration: ServerConfiguration, handler: any HTTPHandler, logger: Logger) {
         self.configuration = configuration
         self.handler = handler
-        self.logger = Logger(label: "SocketHTTP")
+        self.logger = logger
         self.stopEventFD = eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK))
     }
 
