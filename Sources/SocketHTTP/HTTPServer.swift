@@ -58,11 +58,18 @@ public final class HTTPServer: Sendable {
         guard canStart else { throw SocketError("start (server already started)", EALREADY) }
         signal(SIGPIPE, SIG_IGN)
         let listener: (fd: Int32, port: Int)
-        var loops: [EventLoop] = []
         do {
             listener = try Listener.open(host: configuration.host, port: configuration.port)
+        } catch {
+            lifecycle.withLock { $0 = .idle }
+            throw error
+        }
+        var loops: [EventLoop] = []
+        do {
             for index in 0..<max(1, configuration.eventLoopThreads) { loops.append(try EventLoop(index: index)) }
         } catch {
+            for loop in loops { _ = loop.close() }
+            Glibc.close(listener.fd)
             lifecycle.withLock { $0 = .idle }
             throw error
         }
