@@ -148,6 +148,21 @@ import Testing
         #expect(response.status == 200 && response.header("X-Remote")?.hasPrefix("[::1]:") == true)
     }
 
+    @Test func anyAddressIPv4() throws {
+        let server = try TestServer { $0.host = "0.0.0.0" }
+        defer { server.stop() }
+        let client = try server.client()
+        try client.send("GET /inline HTTP/1.1\r\nHost: a\r\n\r\n")
+        #expect(try client.readResponse().text == "inline")
+    }
+
+    @Test func requestPathAndQuery() {
+        let withQuery = Request(head: HTTPRequest(method: .get, scheme: nil, authority: "a", path: "/v1/x%20y?city=Kyiv&date="), body: [])
+        #expect(withQuery.path == "/v1/x%20y" && withQuery.query == "city=Kyiv&date=")
+        let plain = Request(head: HTTPRequest(method: .get, scheme: nil, authority: "a", path: "/healthz"), body: [])
+        #expect(plain.path == "/healthz" && plain.query == "")
+    }
+
     // MARK: - Refusals: exactly one answer, then close
 
     static let refusals: [(String, String, Int)] = [
