@@ -55,6 +55,8 @@ final class Connection {
     var closeAfterResponse = false
     /// The peer sent FIN.
     var peerClosed = false
+    /// epoll reported the peer's FIN (it may still be behind unread data).
+    var hangupSeen = false
     /// Reading stopped with input possibly left in the kernel (edge-triggered epoll:
     /// read again when the connection can take input).
     var readPaused = false

@@ -89,7 +89,13 @@ final class EventLoopRunner {
             index -= 1
         }
         for message in loop.close() {
-            if case .reply(_, let reply) = message { reply.abandon() }
+            switch message {
+            case .reply(_, let reply): reply.abandon()
+            case .adopt(let fd, _):
+                Glibc.close(fd)
+                context.openConnections.subtract(1, ordering: .relaxed)
+            default: break
+            }
         }
     }
 
@@ -128,10 +134,15 @@ final class EventLoopRunner {
                     stopListening()
                     acceptResumesAt = now + 100_000_000
                     return
-                default:
+                case EINVAL, EBADF:
                     // The listener was shut down.
                     stopListening()
                     acceptResumesAt = UInt64.max
+                    return
+                default:
+                    context.logger.warning("accept failed; pausing", metadata: ["errno": "\(errno)"])
+                    stopListening()
+                    acceptResumesAt = now + 100_000_000
                     return
                 }
             }
@@ -143,27 +154,41 @@ final class EventLoopRunner {
             }
             var on: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
-            var event = epoll_event()
-            event.events = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
-            event.data.u64 = UInt64(UInt32(bitPattern: fd))
-            guard epoll_ctl(loop.epollFD, EPOLL_CTL_ADD, fd, &event) == 0 else {
-                Glibc.close(fd)
-                context.openConnections.subtract(1, ordering: .relaxed)
+            let loops = context.loops
+            let target = loops.count > 1 ? context.acceptCount.add(1, ordering: .relaxed).newValue % loops.count : loop.index
+            if target != loop.index {
+                // Round-robin: one loop often wakes for a whole burst of connections.
+                if !loops[target].post(.adopt(fd, Listener.describe(address))) {
+                    Glibc.close(fd)
+                    context.openConnections.subtract(1, ordering: .relaxed)
+                }
                 continue
             }
-            let connection = Connection(fd: fd, serial: nextSerial, remoteAddress: Listener.describe(address),
-                                        limits: context.limits)
-            nextSerial += 1
-            connection.deadline = now + context.headerTimeout
-            connection.lastWriteProgress = now
-            let slot = Int(fd)
-            if slot >= connectionsByFD.count {
-                connectionsByFD.append(contentsOf: repeatElement(nil, count: max(slot + 1 - connectionsByFD.count, connectionsByFD.count)))
-            }
-            connectionsByFD[slot] = connection
-            connection.liveIndex = live.count
-            live.append(connection)
+            register(fd, remoteAddress: Listener.describe(address))
         }
+    }
+
+    /// Starts serving an accepted connection on this loop.
+    private func register(_ fd: Int32, remoteAddress: String) {
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
+        event.data.u64 = UInt64(UInt32(bitPattern: fd))
+        guard !shuttingDown, epoll_ctl(loop.epollFD, EPOLL_CTL_ADD, fd, &event) == 0 else {
+            Glibc.close(fd)
+            context.openConnections.subtract(1, ordering: .relaxed)
+            return
+        }
+        let connection = Connection(fd: fd, serial: nextSerial, remoteAddress: remoteAddress, limits: context.limits)
+        nextSerial += 1
+        connection.deadline = now + context.headerTimeout
+        connection.lastWriteProgress = now
+        let slot = Int(fd)
+        if slot >= connectionsByFD.count {
+            connectionsByFD.append(contentsOf: repeatElement(nil, count: max(slot + 1 - connectionsByFD.count, connectionsByFD.count)))
+        }
+        connectionsByFD[slot] = connection
+        connection.liveIndex = live.count
+        live.append(connection)
     }
 
     /// Past `maxConnections`: a 503 written straight away, then close.
@@ -188,6 +213,8 @@ final class EventLoopRunner {
             return
         }
         if flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue) != 0 {
+            // After a FIN no new edge comes: read on to the end of the stream then.
+            if flags & (EPOLLRDHUP.rawValue | EPOLLHUP.rawValue) != 0 { connection.hangupSeen = true }
             onReadable(connection)
         }
         if flags & EPOLLOUT.rawValue != 0 && !connection.isClosed && connection.pendingOutput > 0 {
@@ -214,7 +241,8 @@ final class EventLoopRunner {
                 }
                 connection.inbound.append(contentsOf: UnsafeRawBufferPointer(start: base, count: count))
                 drive(connection)
-                if count < Self.readBufferSize { return }
+                // A short read emptied the socket; new data brings a new edge.
+                if count < Self.readBufferSize && !connection.hangupSeen && !connection.isLingering { return }
             } else if count == 0 {
                 connection.peerClosed = true
                 onPeerClosed(connection)
@@ -327,6 +355,7 @@ final class EventLoopRunner {
                 return
             }
             connection.exchange!.remainingBody = length
+            connection.exchange!.body.reserveCapacity(length)
             connection.phase = .readingBody
             connection.deadline = now + context.headerTimeout
             if head.expectContinue && connection.bufferedInput < length { sendContinue(connection) }
@@ -539,7 +568,8 @@ final class EventLoopRunner {
         }
         Glibc.shutdown(connection.fd, Int32(SHUT_WR))
         connection.phase = .lingering
-        connection.deadline = now + context.lingerTimeout
+        // Shutting down, the peer gets less time to read our answer and close.
+        connection.deadline = now + (shuttingDown ? min(context.lingerTimeout, 200_000_000) : context.lingerTimeout)
         connection.inbound = []
         connection.inboundStart = 0
         connection.readPaused = true
@@ -548,6 +578,13 @@ final class EventLoopRunner {
     // MARK: - Streams
 
     private func startStream(_ connection: Connection, _ head: HTTPResponse, _ stream: ResponseStream) {
+        let code = head.status.code
+        if code < 200 || code == 204 || code == 304 {
+            // These statuses have no body to stream.
+            stream.end()
+            writeResponse(connection, Response(head: head))
+            return
+        }
         let exchange = connection.exchange!
         let chunked = exchange.minorVersion >= 1
         connection.streamChunked = chunked
@@ -795,6 +832,8 @@ final class EventLoopRunner {
                 guard let connection = lookup(id), case .streaming(let stream) = connection.phase else { continue }
                 pumpStream(connection, stream)
                 if !connection.isClosed { resume(connection) }
+            case .adopt(let fd, let remoteAddress):
+                register(fd, remoteAddress: remoteAddress)
             case .beginShutdown:
                 beginShutdown()
             case .forceClose:

@@ -31,10 +31,15 @@ public final class HTTPServer: Sendable {
     /// Wakes `runUntilSignalled` when `shutdown()` is called directly.
     private let stopEventFD: Int32
 
-    public init(configuration: ServerConfiguration, handler: any HTTPHandler) {
+    public convenience init(configuration: ServerConfiguration, handler: any HTTPHandler) {
+        self.init(configuration: configuration, handler: handler, logger: Logger(label: "SocketHTTP"))
+    }
+
+    /// - Parameter logger: where start, stop and socket-level trouble are logged.
+    public init(configuration: ServerConfiguration, handler: any HTTPHandler, logger: Logger) {
         self.configuration = configuration
         self.handler = handler
-        self.logger = Logger(label: "SocketHTTP")
+        self.logger = logger
         self.stopEventFD = eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK))
     }
 
@@ -53,18 +58,25 @@ public final class HTTPServer: Sendable {
         guard canStart else { throw SocketError("start (server already started)", EALREADY) }
         signal(SIGPIPE, SIG_IGN)
         let listener: (fd: Int32, port: Int)
-        var loops: [EventLoop] = []
         do {
             listener = try Listener.open(host: configuration.host, port: configuration.port)
+        } catch {
+            lifecycle.withLock { $0 = .idle }
+            throw error
+        }
+        var loops: [EventLoop] = []
+        do {
             for index in 0..<max(1, configuration.eventLoopThreads) { loops.append(try EventLoop(index: index)) }
         } catch {
+            for loop in loops { _ = loop.close() }
+            Glibc.close(listener.fd)
             lifecycle.withLock { $0 = .idle }
             throw error
         }
         let workers = WorkerPool(threads: configuration.workerThreads, maxQueued: configuration.maxQueuedRequests,
                                  handler: handler)
         let context = ServerContext(configuration: configuration, handler: handler, workers: workers,
-                                    listenFD: listener.fd, logger: logger)
+                                    listenFD: listener.fd, loops: loops, logger: logger)
         let loopThreads = loops.map { loop in
             PosixThread.spawn { EventLoopRunner(loop: loop, context: context).run() }
         }

@@ -1,16 +1,3 @@
-/// A connection's identity on its event loop: the descriptor and a serial number that
-/// tells a reused descriptor from the connection a message was meant for.
-struct ConnectionID: Hashable, Sendable {
-    var fd: Int32
-    var serial: UInt64
-}
-
-/// Where a deferred response or stream is parked: which loop, which connection.
-struct LoopBinding: Sendable {
-    var loop: EventLoop
-    var connection: ConnectionID
-}
-
 /// Work posted to an event loop from other threads.
 enum LoopMessage: Sendable {
     /// A worker finished a request.
@@ -19,6 +6,9 @@ enum LoopMessage: Sendable {
     case deferredReady(ConnectionID)
     /// A stream has new chunks, was finished or overflowed.
     case streamReady(ConnectionID)
+    /// A connection accepted by another loop, given to this one to balance the load:
+    /// the descriptor and the peer's address.
+    case adopt(Int32, String)
     /// Stop accepting, finish what is in flight.
     case beginShutdown
     /// Close everything now and leave the loop.

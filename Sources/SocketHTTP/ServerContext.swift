@@ -9,6 +9,10 @@ final class ServerContext: Sendable {
     let listenFD: Int32
     let limits: RequestHeadLimits
     let openConnections = Atomic<Int>(0)
+    /// Accepted connections so far: connection n goes to loop n % loops.count.
+    let acceptCount = Atomic<Int>(0)
+    /// Every event loop, set once before the loops start.
+    let loops: [EventLoop]
     let logger: Logger
 
     let headerTimeout: UInt64
@@ -21,7 +25,8 @@ final class ServerContext: Sendable {
     let sweepInterval: UInt64
 
     init(configuration: ServerConfiguration, handler: any HTTPHandler, workers: WorkerPool,
-         listenFD: Int32, logger: Logger) {
+         listenFD: Int32, loops: [EventLoop], logger: Logger) {
+        self.loops = loops
         self.configuration = configuration
         self.handler = handler
         self.workers = workers
