@@ -63,6 +63,41 @@ public final class LedgerService: HTTPHandler {
         return nil
     }
 
+    /// Refuses a request with a body before the body is read, in the contract's order:
+    /// route and method (404, 405), key (401, 403), an unknown id in the path (404). The
+    /// server applies the body-size limit (413) only after this.
+    public func screen(_ head: HTTPRequest) -> Response? {
+        let request = Request(head: head, body: [])
+        guard let route = Route(path: request.path) else {
+            metrics.record(route: "unmatched", status: 404, since: nil)
+            return APIError.notFound("no resource at this path").response
+        }
+        do {
+            guard route.methods.contains(head.method) else { throw APIError.methodNotAllowed(allow: route.methods) }
+            let x = Exchange(request: request, route: route, key: nil, now: now)
+            _ = try authenticate(x, method: head.method == .head ? .get : head.method)
+            try requireResource(of: route)
+            return nil
+        } catch {
+            let response = APIError.from(error).response
+            metrics.record(route: route.pattern, status: response.head.status.code, since: nil)
+            return response
+        }
+    }
+
+    /// 404 when the id in the path names nothing.
+    private func requireResource(of route: Route) throws {
+        switch route {
+        case .city(let id), .cityAliases(let id):
+            guard store.gazetteer.cities[id] != nil else { throw APIError.notFound("no city \(id)") }
+        case .source(let id): _ = try store.source(id: id)
+        case .strike(let id), .strikeMerge(let id), .strikeRevisions(let id): _ = try store.strike(id: id)
+        case .revisionVoid(let seq):
+            guard try store.revisionExists(seq: seq) else { throw APIError.notFound("no revision \(seq)") }
+        default: break
+        }
+    }
+
     public func handle(_ request: Request) -> Reply {
         let started = ContinuousClock.now
         guard let route = Route(path: request.path) else {

@@ -344,6 +344,11 @@ final class EventLoopRunner {
         }
         connection.exchange = Connection.Exchange(head: request, isHead: head.isHead, minorVersion: head.minorVersion,
                                                   keepAlive: head.keepAlive && !shuttingDown)
+        if head.framing != .none, let refusal = context.handler.screen(request) {
+            connection.closeAfterResponse = true
+            writeResponse(connection, refusal)
+            return
+        }
         switch head.framing {
         case .none:
             dispatch(connection)

@@ -1,3 +1,5 @@
+import HTTPTypes
+
 /// The application side of the server.
 public protocol HTTPHandler: Sendable {
     /// Called on an event-loop thread before anything else. Return a reply for requests
@@ -6,8 +8,15 @@ public protocol HTTPHandler: Sendable {
     func handleInline(_ request: Request) -> Reply?
     /// Called on a worker-pool thread; may block (SQLite).
     func handle(_ request: Request) -> Reply
+    /// Called on an event-loop thread when a request's head announces a body, before the
+    /// body is read, before `100 Continue` is sent and before the body-size limit is
+    /// applied. Return a response to refuse the request at once (the connection then
+    /// closes, its body unread): an unknown route, a missing key. Should be quick; it runs
+    /// only for requests with a body.
+    func screen(_ head: HTTPRequest) -> Response?
 }
 
 extension HTTPHandler {
     public func handleInline(_ request: Request) -> Reply? { nil }
+    public func screen(_ head: HTTPRequest) -> Response? { nil }
 }

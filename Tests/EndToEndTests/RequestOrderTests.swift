@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+
+/// API.md: a request is judged route, key, unknown id, If-Match, body size, content type,
+/// JSON syntax, rules — even when its body is never read.
+@Suite("Order of refusals")
+struct RequestOrderTests {
+    let fixture = Shared.fixture
+
+    /// Sends a head announcing `length` body bytes (and sends none) and reads the answer.
+    private func announce(_ method: String, _ path: String, length: Int, key: String?, expectContinue: Bool = false) throws -> (HTTPClient.Answer, String) {
+        let socket = try Socket.connect(port: fixture.server.port, timeout: 10)
+        defer { socket.close() }
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(length)\r\n"
+        if let key { head += "Authorization: Bearer \(key)\r\n" }
+        if expectContinue { head += "Expect: 100-continue\r\n" }
+        try socket.send(Array((head + "\r\n").utf8))
+        let raw = try socket.readToEnd()
+        return (try HTTPClient.parse(raw), String(decoding: raw.prefix(64), as: UTF8.self))
+    }
+
+    @Test("an oversized body without a key gets 401, not 413; with a key, 413")
+    func keyBeforeSize() throws {
+        #expect(try announce("POST", "/v1/reports", length: 5_000_000, key: nil).0.status == 401)
+        #expect(try announce("POST", "/v1/reports", length: 5_000_000, key: "sl_not_a_key").0.status == 401)
+        #expect(try announce("POST", "/v1/reports", length: 5_000_000, key: fixture.reporter).0.status == 413)
+    }
+
+    @Test("route and method come first: 404 and 405 for oversized bodies too")
+    func routeBeforeSize() throws {
+        #expect(try announce("POST", "/v1/nowhere", length: 5_000_000, key: fixture.admin).0.status == 404)
+        let wrongMethod = try announce("PUT", "/v1/reports", length: 5_000_000, key: fixture.admin).0
+        #expect(wrongMethod.status == 405)
+        #expect(wrongMethod.header("Allow") == "POST")
+    }
+
+    @Test("a role too low gets 403, and an unknown strike 404, before the body size")
+    func roleAndIdBeforeSize() throws {
+        #expect(try announce("POST", "/v1/revisions/1/void", length: 5_000_000, key: fixture.reporter).0.status == 403)
+        #expect(try announce("POST", "/v1/strikes/999999999/revisions", length: 5_000_000, key: fixture.reporter).0.status == 404)
+    }
+
+    @Test("Expect: 100-continue without a key is refused without 100 Continue")
+    func noContinueForTheUnauthorised() throws {
+        let (answer, start) = try announce("POST", "/v1/reports", length: 100, key: nil, expectContinue: true)
+        #expect(answer.status == 401)
+        #expect(!start.contains("100 Continue"))
+    }
+}
