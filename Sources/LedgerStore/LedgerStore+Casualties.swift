@@ -3,7 +3,7 @@ import LedgerModel
 
 /// A casualties question: which strikes (a city or all, a range of local dates or
 /// instants), as known now or at `asOf`.
-public struct CasualtyQuery: Sendable, Equatable {
+public struct CasualtyQuery: StrikeSelection, Sendable, Equatable {
     public var cityId: Int64?
     public var fromDate: CivilDate?
     public var toDate: CivilDate?
@@ -33,11 +33,7 @@ extension LedgerStore {
                 FROM strikes s JOIN cities c ON c.id = s.city_id WHERE 1
                 """
             var args: [any DatabaseValueConvertible] = []
-            if let v = q.cityId { sql += " AND s.city_id = ?"; args.append(v) }
-            if let v = q.fromDate { sql += " AND s.local_date >= ?"; args.append(v.description) }
-            if let v = q.toDate { sql += " AND s.local_date <= ?"; args.append(v.description) }
-            if let v = q.fromInstant { sql += " AND s.occurred_at >= ?"; args.append(v.seconds) }
-            if let v = q.toInstant { sql += " AND s.occurred_at <= ?"; args.append(v.seconds) }
+            q.appendConditions(to: &sql, &args)
             if let t = q.asOf {
                 sql += " AND s.created_at <= ? AND (s.merged_into IS NULL OR s.merged_at > ?)"
                 args += [t.seconds, t.seconds]

@@ -2,7 +2,7 @@ import GRDB
 import LedgerModel
 
 /// Filters of a strike list, and where the previous page ended.
-public struct StrikeQuery: Sendable, Equatable {
+public struct StrikeQuery: StrikeSelection, Sendable, Equatable {
     public var cityId: Int64?
     public var fromDate: CivilDate?
     public var toDate: CivilDate?
@@ -17,6 +17,27 @@ public struct StrikeQuery: Sendable, Equatable {
     public static func == (a: StrikeQuery, b: StrikeQuery) -> Bool {
         a.cityId == b.cityId && a.fromDate == b.fromDate && a.toDate == b.toDate && a.fromInstant == b.fromInstant
             && a.toInstant == b.toInstant && a.after?.occurredAt == b.after?.occurredAt && a.after?.id == b.after?.id && a.limit == b.limit
+    }
+}
+
+/// Which strikes a query covers: a city or all, and a range of local dates (in each
+/// strike's own city) and/or of instants. Bounds are inclusive.
+public protocol StrikeSelection {
+    var cityId: Int64? { get }
+    var fromDate: CivilDate? { get }
+    var toDate: CivilDate? { get }
+    var fromInstant: Timestamp? { get }
+    var toInstant: Timestamp? { get }
+}
+
+extension StrikeSelection {
+    /// Appends the selection's conditions on `strikes s` to a query.
+    func appendConditions(to sql: inout String, _ args: inout [any DatabaseValueConvertible]) {
+        if let v = cityId { sql += " AND s.city_id = ?"; args.append(v) }
+        if let v = fromDate { sql += " AND s.local_date >= ?"; args.append(v.description) }
+        if let v = toDate { sql += " AND s.local_date <= ?"; args.append(v.description) }
+        if let v = fromInstant { sql += " AND s.occurred_at >= ?"; args.append(v.seconds) }
+        if let v = toInstant { sql += " AND s.occurred_at <= ?"; args.append(v.seconds) }
     }
 }
 
@@ -70,11 +91,7 @@ extension LedgerStore {
         try read { db in
             var sql = "SELECT \(Self.strikeColumns) FROM strikes s JOIN cities c ON c.id = s.city_id WHERE s.merged_into IS NULL"
             var args: [any DatabaseValueConvertible] = []
-            if let v = q.cityId { sql += " AND s.city_id = ?"; args.append(v) }
-            if let v = q.fromDate { sql += " AND s.local_date >= ?"; args.append(v.description) }
-            if let v = q.toDate { sql += " AND s.local_date <= ?"; args.append(v.description) }
-            if let v = q.fromInstant { sql += " AND s.occurred_at >= ?"; args.append(v.seconds) }
-            if let v = q.toInstant { sql += " AND s.occurred_at <= ?"; args.append(v.seconds) }
+            q.appendConditions(to: &sql, &args)
             if let a = q.after {
                 sql += " AND (s.occurred_at < ? OR (s.occurred_at = ? AND s.id < ?))"
                 args += [a.occurredAt, a.occurredAt, a.id]
