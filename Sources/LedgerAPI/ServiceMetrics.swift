@@ -23,13 +23,29 @@ final class ServiceMetrics: Sendable {
         self.factory = factory
     }
 
+    /// Counters and timers made once per label set: the hot path only looks them up.
+    private let counters = Mutex<[String: Counter]>([:])
+    private let timers = Mutex<[String: Timer]>([:])
+
     func record(route: String, status: Int, since start: ContinuousClock.Instant?) {
-        Counter(label: "strikeledger_http_requests_total", dimensions: [("route", route), ("status", String(status))],
-                factory: factory).increment()
+        let counter = counters.withLock { c in
+            let key = "\(route) \(status)"
+            if let existing = c[key] { return existing }
+            let made = Counter(label: "strikeledger_http_requests_total",
+                               dimensions: [("route", route), ("status", String(status))], factory: factory)
+            c[key] = made
+            return made
+        }
+        counter.increment()
         if let start {
             let elapsed = ContinuousClock.now - start
-            Timer(label: "strikeledger_http_request_duration_seconds", dimensions: [("route", route)], factory: factory)
-                .recordNanoseconds(Int64(elapsed.components.seconds) * 1_000_000_000 + Int64(elapsed.components.attoseconds / 1_000_000_000))
+            let timer = timers.withLock { t in
+                if let existing = t[route] { return existing }
+                let made = Timer(label: "strikeledger_http_request_duration_seconds", dimensions: [("route", route)], factory: factory)
+                t[route] = made
+                return made
+            }
+            timer.recordNanoseconds(Int64(elapsed.components.seconds) * 1_000_000_000 + Int64(elapsed.components.attoseconds / 1_000_000_000))
         }
     }
 
