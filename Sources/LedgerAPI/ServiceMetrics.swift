@@ -24,14 +24,14 @@ final class ServiceMetrics: Sendable {
     }
 
     /// Counters and timers made once per label set: the hot path only looks them up.
-    private let counters = Mutex<[String: Counter]>([:])
-    private let timers = Mutex<[String: Timer]>([:])
+    private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let timers = Mutex<[String: CoreMetrics.Timer]>([:])
 
     func record(route: String, status: Int, since start: ContinuousClock.Instant?) {
         let counter = counters.withLock { c in
             let key = "\(route) \(status)"
             if let existing = c[key] { return existing }
-            let made = Counter(label: "strikeledger_http_requests_total",
+            let made = CoreMetrics.Counter(label: "strikeledger_http_requests_total",
                                dimensions: [("route", route), ("status", String(status))], factory: factory)
             c[key] = made
             return made
@@ -41,7 +41,7 @@ final class ServiceMetrics: Sendable {
             let elapsed = ContinuousClock.now - start
             let timer = timers.withLock { t in
                 if let existing = t[route] { return existing }
-                let made = Timer(label: "strikeledger_http_request_duration_seconds", dimensions: [("route", route)], factory: factory)
+                let made = CoreMetrics.Timer(label: "strikeledger_http_request_duration_seconds", dimensions: [("route", route)], factory: factory)
                 t[route] = made
                 return made
             }
