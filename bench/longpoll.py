@@ -253,7 +253,9 @@ def main():
     time.sleep(0.5)
     rss_closed = rss_kib(args.pid)
 
+    ru = resource.getrusage(resource.RUSAGE_SELF)
     out = {
+        "client_cpu_s": round(ru.ru_utime + ru.ru_stime, 2),
         "requested": args.n, "opened": len(polls), "sent": sent, "refused": refused,
         "held_per_metrics": held, "answered_before_post": early,
         "open_seconds": round(t_sent, 2),
