@@ -67,11 +67,14 @@ elif [ ! -f "$PEER_SRC/Package.swift" ]; then
   PEERS=0; PEER_NOTE="skipped: no peer package at $PEER_SRC"
 else
   log "building peers in $PEER_BUILD (about 4 minutes when cold)"
-  if ! timeout 900 swift build -c release --package-path "$PEER_SRC" --scratch-path "$PEER_BUILD" >"$WORK/peer-build.log" 2>&1; then
-    PEERS=0; PEER_NOTE="skipped: peer build failed (last lines below)"
+  # SwiftPM writes Package.resolved next to Package.swift: leave the shared tree as found.
+  had_resolved=0; [ -e "$PEER_SRC/Package.resolved" ] && had_resolved=1
+  if ! timeout 1500 swift build -c release --package-path "$PEER_SRC" --scratch-path "$PEER_BUILD" >"$WORK/peer-build.log" 2>&1; then
+    PEERS=0; PEER_NOTE="skipped: peer build failed (see stderr)"
     tail -15 "$WORK/peer-build.log" >&2
     echo "PEERS SKIPPED: swift build of $PEER_SRC failed" >&2
   fi
+  [ "$had_resolved" = 1 ] || rm -f "$PEER_SRC/Package.resolved"
 fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
