@@ -232,7 +232,7 @@ cat <<EOF
 ## StrikeLedger benchmark, $(date -u +'%Y-%m-%d %H:%M UTC')
 
 Machine: $(nproc) cores, ${CPU:-unknown CPU}, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM; load average before the run: ${LOAD_BEFORE:-$(cut -d' ' -f1-3 /proc/loadavg)}.
-Server: $STRIKELEDGER_BIN ($(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')), wrk ${WRK[*]} unless stated.
+Server: $STRIKELEDGER_BIN (sources at $(git -C "$REPO" log -1 --format=%h -- Sources Migrations Package.swift 2>/dev/null || echo '?')), wrk ${WRK[*]} unless stated.
 Dataset: $STRIKES strikes, $LOAD_REPORTS reports over 8 cities and 3 years, loaded over HTTP in $LOAD_S s ($LOAD_RPS reports/s, 8 threads, keep-alive).
 
 | measurement | req/s | p50 ms | p99 ms | notes |
