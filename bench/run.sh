@@ -149,10 +149,11 @@ log "ingest: POST /v1/reports, 16 connections"
 BENCH_KEY=$KEY run_wrk ingest "$BASE" -t2 -c16 -d"$DURATION" -s "$HERE/ingest.lua"
 ING_RPS=$RPS
 CEIL2=$(jget "$(python3 "$HERE/commits.py" "$WORK" 3)" commits_per_s)
-CEIL_CPS=$(awk -v a="$CEIL1" -v b="$CEIL2" 'BEGIN { printf "%.0f", (a+b)/2 }')
+# The higher of the two: the ratio to it is the conservative one.
+CEIL_CPS=$(awk -v a="$CEIL1" -v b="$CEIL2" 'BEGIN { printf "%.0f", (a > b ? a : b) }')
 log "commit ceiling: $CEIL1 before, $CEIL2 after ingest"
 row "POST /v1/reports, 16 clients (new strike + revision each)" "$RPS" "$P50" "$P99" "bad answers $BAD"
-row "one-commit-per-write ceiling (sqlite3, WAL, synchronous=FULL, 1 row/txn)" "$CEIL_CPS commits/s" "" "" "mean of $CEIL1 (before ingest) and $CEIL2 (after), same disk"
+row "one-commit-per-write ceiling (sqlite3, WAL, synchronous=FULL, 1 row/txn)" "$CEIL_CPS commits/s" "" "" "higher of $CEIL1 (before ingest) and $CEIL2 (after), same disk"
 
 log "long-poll: holding $POLLS polls"
 LP=$(timeout 240 python3 "$HERE/longpoll.py" "$BASE" "$KEY" --pid "$OUR_PID" -n "$POLLS" --deadline 200) || LP='{}'
