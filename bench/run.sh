@@ -159,9 +159,14 @@ log "long-poll: holding $POLLS polls"
 LP=$(timeout 240 python3 "$HERE/longpoll.py" "$BASE" "$KEY" --pid "$OUR_PID" -n "$POLLS" --deadline 200) || LP='{}'
 log "long-poll: $LP"
 lp() { python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2], "n/a"))' "$LP" "$1"; }
+kill -0 "$OUR_PID" 2>/dev/null || echo "SERVER DIED during the run (pid $OUR_PID); log: $SERVER_LOG" >&2
 stop_server
-if grep -qiE 'fatal|crash|assert|segmentation' "$SERVER_LOG"; then
-  echo "SERVER LOG SHOWS A FAILURE:" >&2; grep -iE 'fatal|crash|assert|segmentation' "$SERVER_LOG" | head -20 >&2
+if grep -qE ' (warning|error|critical) |[Ff]atal|[Cc]rash|[Aa]ssert|[Ss]egmentation' "$SERVER_LOG"; then
+  echo "SERVER LOG SHOWS TROUBLE (kept at $SERVER_LOG):" >&2
+  grep -E ' (warning|error|critical) |[Ff]atal|[Cc]rash|[Aa]ssert|[Ss]egmentation' "$SERVER_LOG" | head -20 >&2
+  SERVER_TROUBLE="see $SERVER_LOG"
+else
+  rm -f "$SERVER_LOG"
 fi
 
 # ---- nginx serving the same bytes ------------------------------------------------
@@ -251,5 +256,5 @@ cat <<EOF
 | 304 conditional poll / nginx static | $(ratio "$POLL_RPS" "$NGINX_RPS") | ≥ 0.6× |
 | durable ingest / one-commit-per-write ceiling | $(ratio "$ING_RPS" "$CEIL_CPS") | ≥ 2× |
 
-Run time: $((T_END - T_START)) s.
+Server log: ${SERVER_TROUBLE:-no warning or error}. Run time: $((T_END - T_START)) s.
 EOF
