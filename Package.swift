@@ -7,6 +7,7 @@ import PackageDescription
 let migrationFiles = [
     "0001_schema.sql",
     "0002_gazetteer.sql",
+    "0003_local_date_index.sql",
 ]
 
 let package = Package(

@@ -13,5 +13,6 @@ public enum LedgerMigrations {
     public static let all: [Migration] = [
         Migration(name: "0001_schema.sql", sql: String(decoding: PackageResources._001_schema_sql, as: UTF8.self)),
         Migration(name: "0002_gazetteer.sql", sql: String(decoding: PackageResources._002_gazetteer_sql, as: UTF8.self)),
+        Migration(name: "0003_local_date_index.sql", sql: String(decoding: PackageResources._003_local_date_index_sql, as: UTF8.self)),
     ]
 }

@@ -77,17 +77,35 @@ final class ChangeFeed: Sendable {
                 o.field("next_since", nextSince)
             }
         }
-        var response: Response {
+        var response: Response { Answer.json(.ok, self, headers: Self.headers(etag: ChangeFeed.etag(nextSince))) }
+
+        static func headers(etag: String) -> HTTPFields {
             var h = HTTPFields()
-            h[.eTag] = ChangeFeed.etag(nextSince)
+            h[.eTag] = etag
             h[.cacheControl] = "no-cache"
-            return Answer.json(.ok, self, headers: h)
+            return h
         }
     }
 
     private func answer(_ poll: Poll) throws -> FeedAnswer {
         let (items, head) = try store.changes(since: poll.since, filter: poll.filter, limit: poll.limit)
-        return FeedAnswer(items: items, nextSince: items.last?.seq ?? max(head, poll.since))
+        return FeedAnswer(items: items, nextSince: items.last?.seq ?? head)
+    }
+
+    /// Woken polls that asked the same question share one query: thousands of clients
+    /// parked at the head, woken by one commit, cost one read.
+    private let wokenAnswers = AnswerCache(capacity: 1024)
+
+    private func sharedAnswer(_ poll: Poll) -> Response {
+        let key = "\(poll.since) \(poll.filter.cityId ?? 0) \(poll.filter.strikeId ?? 0) \(poll.limit)"
+        let version = store.dataVersion
+        if let cached = wokenAnswers.answer(for: key[...], at: version) {
+            return Answer.json(.ok, cached.body, headers: FeedAnswer.headers(etag: cached.etag))
+        }
+        guard let answer = try? answer(poll) else { return APIError.unavailable("the database did not answer").response }
+        let response = answer.response
+        wokenAnswers.store(AnswerCache.Entry(version: version, etag: ChangeFeed.etag(answer.nextSince), body: response.body), for: key[...])
+        return response
     }
 
     /// The answer for a poll that waited in vain: no items; the head when no matching
@@ -97,7 +115,7 @@ final class ChangeFeed: Sendable {
         let head = hub.head
         let quiet = hub.hasEvent(after: poll.since, matching: poll.filter) == false
         if conditional && quiet { return Answer.notModified(etag: Self.etag(poll.since)) }
-        let next = quiet ? max(head, poll.since) : poll.since
+        let next = quiet ? head : poll.since
         return FeedAnswer(items: [], nextSince: next).response
     }
 
@@ -105,10 +123,7 @@ final class ChangeFeed: Sendable {
         let deferred = DeferredResponse(timeout: .seconds(poll.wait)) { [self] in emptyAnswer(poll, conditional: conditional) }
         held.add(1, ordering: .relaxed)
         let token = store.changes.wait(after: poll.since, matching: poll.filter) { [self] _ in
-            queue.async {
-                let response = (try? self.answer(poll).response) ?? APIError.unavailable("the database did not answer").response
-                deferred.complete(response)
-            }
+            queue.async { deferred.complete(self.sharedAnswer(poll)) }
         }
         deferred.onFinish { [self] in
             store.changes.cancel(token)
