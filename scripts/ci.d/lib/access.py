@@ -86,9 +86,9 @@ def main():
             if not ok:
                 failures.append(f"{method} {path} as {role}: {status} {data[:200]!r}")
     w = max(len(r[0]) for r in rows)
-    print(f"{'route':<{w}}  {'caller':<18} {'got':<12} {'wanted':<12} verdict")
+    print(f"{'route':<{w}}  {'caller':<18} {'got':<34} {'wanted':<12} verdict")
     for route, caller, got, want, ok in rows:
-        print(f"{route:<{w}}  {caller:<18} {got:<12} {want:<12} {'ok' if ok else 'FAIL'}")
+        print(f"{route:<{w}}  {caller:<18} {got:<34} {want:<12} {'ok' if ok else 'FAIL'}")
     bad = [r for r in rows if not r[4]]
     print(f"access: {len(rows)} calls over {len(routes)} write routes, {len(bad)} wrong")
     sys.exit(1 if bad else 0)
