@@ -54,9 +54,19 @@ SEMANTIC_422 = [
     ("source_id", re.compile(r"^no source has id \d+$")),
     ("into", re.compile(r"^no strike has id \d+$")),
     (None, re.compile(r"(may not|must not) lie more than 5 minutes in the future")),
+    ("timezone", re.compile(r"^must be an IANA time zone")),
+    # Rules between fields, stated in the document's descriptions: OpenAPI cannot express
+    # them without constructs (not, dependentRequired) that client generators drop.
+    ("source", re.compile(r"^give either source or source_id, not both$|^source or source_id is required$")),
+    ("killed", re.compile(r"^at least one of killed and injured is required$")),
 ]
 SEMANTIC_400 = [
     re.compile(r"^query parameter after is not a cursor (from this server|of this list)$"),
+    # Rules between query parameters (OpenAPI has no way to state them).
+    re.compile(r"^query parameter date cannot be combined with from or to$"),
+    re.compile(r"^query parameter from lies after to$"),
+    re.compile(r"^group_by=day needs both from and to \(or date\)$"),
+    re.compile(r"^group_by=day covers at most 366 days$"),
 ]
 
 
