@@ -1178,6 +1178,7 @@ enum OpenAPIDocument {
           "CityName": {
             "type": ["string", "integer"],
             "minimum": 1,
+            "maximum": 9223372036854775807,
             "minLength": 1,
             "maxLength": 200,
             "pattern": "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
