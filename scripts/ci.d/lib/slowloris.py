@@ -30,10 +30,13 @@ def raise_nofile(wanted):
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-def measure(host, port, n):
+def measure(host, port, n, spacing=0.0):
+    """n sequential GETs on one keep-alive connection, `spacing` seconds apart (not timed)."""
     conn = http.client.HTTPConnection(host, port, timeout=10)
     samples = []
     for _ in range(n):
+        if spacing:
+            time.sleep(spacing)
         t = time.perf_counter()
         conn.request("GET", PATH)
         r = conn.getresponse()
@@ -53,6 +56,8 @@ def main():
     p.add_argument("--connections", type=int, default=1000)
     p.add_argument("--requests", type=int, default=200)
     p.add_argument("--header-timeout", type=float, default=10.0)
+    p.add_argument("--spacing-ms", type=float, default=25.0,
+                   help="pause between measured requests, so 'during' spans several trickle ticks")
     p.add_argument("--floor-ms", type=float, default=float(os.environ.get("SLOWLORIS_FLOOR_MS", "5")))
     a = p.parse_args()
 
@@ -62,8 +67,10 @@ def main():
         raise SystemExit(f"slowloris: cannot open {a.connections} sockets (RLIMIT_NOFILE {limit})")
 
     measure(a.host, a.port, 20)  # warm up
-    before = measure(a.host, a.port, a.requests)
-    print(f"slowloris: before: p50 {before[0]:.2f} ms, p99 {before[1]:.2f} ms ({a.requests} sequential GETs {PATH})")
+    spacing = a.spacing_ms / 1000
+    before = measure(a.host, a.port, a.requests, spacing)
+    print(f"slowloris: before: p50 {before[0]:.2f} ms, p99 {before[1]:.2f} ms "
+          f"({a.requests} sequential keep-alive GETs {PATH}, {a.spacing_ms:.0f} ms apart)")
 
     # A head that never completes: one byte a second, each connection.
     head = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 200
@@ -117,7 +124,7 @@ def main():
     print(f"slowloris: {a.connections} connections opened in {opened:.2f} s, trickling 1 byte/s each")
     time.sleep(1.5)
     t = time.monotonic()
-    during = measure(a.host, a.port, a.requests)
+    during = measure(a.host, a.port, a.requests, spacing)
     measured_at = (t - first_byte, time.monotonic() - first_byte)
     still_open = sum(1 for st in state.values() if st["closed_at"] is None)
     print(f"slowloris: during: p50 {during[0]:.2f} ms, p99 {during[1]:.2f} ms "
