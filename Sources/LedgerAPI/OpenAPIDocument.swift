@@ -1159,6 +1159,7 @@ enum OpenAPIDocument {
               "timezone": {
                 "type": "string",
                 "minLength": 1,
+                "examples": ["Europe/Kyiv"],
                 "description": "IANA time zone name, e.g. `Europe/Kyiv`."
               },
               "latitude": {"type": "number", "minimum": -90, "maximum": 90},
@@ -1179,6 +1180,7 @@ enum OpenAPIDocument {
             "type": ["string", "integer"],
             "minimum": 1,
             "maximum": 9223372036854775807,
+            "examples": ["Kyiv", "Kharkiv", "Odesa"],
             "minLength": 1,
             "maxLength": 200,
             "pattern": "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
