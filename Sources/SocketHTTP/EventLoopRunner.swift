@@ -188,7 +188,7 @@ final class EventLoopRunner {
             return
         }
         if flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue) != 0 {
-            onReadable(connection)
+            onReadable(connection, peerHungUp: flags & (EPOLLRDHUP.rawValue | EPOLLHUP.rawValue) != 0)
         }
         if flags & EPOLLOUT.rawValue != 0 && !connection.isClosed && connection.pendingOutput > 0 {
             resume(connection)
@@ -196,8 +196,9 @@ final class EventLoopRunner {
     }
 
     /// Reads until the kernel has nothing more (edge-triggered), driving the connection
-    /// after each read.
-    private func onReadable(_ connection: Connection) {
+    /// after each read. When the event says the peer hung up, reads on to the end of the
+    /// stream even after a short read: the edge that announced the end will not come again.
+    private func onReadable(_ connection: Connection, peerHungUp: Bool = false) {
         let base = readBuffer.baseAddress!
         while !connection.isClosed {
             let lingering = connection.isLingering
@@ -214,7 +215,7 @@ final class EventLoopRunner {
                 }
                 connection.inbound.append(contentsOf: UnsafeRawBufferPointer(start: base, count: count))
                 drive(connection)
-                if count < Self.readBufferSize { return }
+                if count < Self.readBufferSize && !peerHungUp { return }
             } else if count == 0 {
                 connection.peerClosed = true
                 onPeerClosed(connection)
@@ -295,7 +296,11 @@ final class EventLoopRunner {
             respondWithProblem(connection, status: error.status, detail: error.detail, close: true)
             return true
         case .success(nil):
-            if connection.peerClosed { close(connection) }
+            if connection.peerClosed {
+                // Part of a head, then the end of the stream: answer, do not just drop it.
+                respondWithProblem(connection, status: 400, detail: "the request head ended before its blank line", close: true)
+                return true
+            }
             return false
         case .success(let head?):
             startRequest(connection, head)
@@ -368,7 +373,7 @@ final class EventLoopRunner {
     private func readBody(_ connection: Connection) -> Bool {
         let available = connection.bufferedInput
         if available == 0 {
-            if connection.peerClosed { close(connection) }
+            if connection.peerClosed { return bodyEndedEarly(connection) }
             return false
         }
         let start = connection.inboundStart
@@ -410,8 +415,15 @@ final class EventLoopRunner {
             }
         }
         connection.deadline = now + context.headerTimeout
-        if connection.peerClosed { close(connection) }
+        if connection.peerClosed { return bodyEndedEarly(connection) }
         return false
+    }
+
+    /// The peer ended its stream before the body was complete: a truncated request gets an
+    /// answer (API.md: no request is dropped without one), then the connection closes.
+    private func bodyEndedEarly(_ connection: Connection) -> Bool {
+        respondWithProblem(connection, status: 400, detail: "the request body ended before its declared length", close: true)
+        return true
     }
 
     /// Hands the complete request to the handler: inline first, else the worker pool.
