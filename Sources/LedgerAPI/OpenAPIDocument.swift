@@ -315,14 +315,14 @@ enum OpenAPIDocument {
               {
                 "name": "from",
                 "in": "query",
-                "schema": {"type": "string"},
+                "schema": {"type": "string", "pattern": "^(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-9]))([Tt]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"},
                 "description": "A local date `YYYY-MM-DD` (inclusive, in the city's time zone) or an RFC 3339 instant.",
                 "allowEmptyValue": true
               },
               {
                 "name": "to",
                 "in": "query",
-                "schema": {"type": "string"},
+                "schema": {"type": "string", "pattern": "^(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-9]))([Tt]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"},
                 "description": "A local date `YYYY-MM-DD` (inclusive, in the city's time zone) or an RFC 3339 instant.",
                 "allowEmptyValue": true
               },
@@ -587,14 +587,14 @@ enum OpenAPIDocument {
               {
                 "name": "from",
                 "in": "query",
-                "schema": {"type": "string"},
+                "schema": {"type": "string", "pattern": "^(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-9]))([Tt]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"},
                 "description": "A local date `YYYY-MM-DD` (inclusive, in the city's time zone) or an RFC 3339 instant. Missing: open on that side.",
                 "allowEmptyValue": true
               },
               {
                 "name": "to",
                 "in": "query",
-                "schema": {"type": "string"},
+                "schema": {"type": "string", "pattern": "^(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-9]))([Tt]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"},
                 "description": "A local date `YYYY-MM-DD` (inclusive, in the city's time zone) or an RFC 3339 instant. Missing: open on that side.",
                 "allowEmptyValue": true
               },
@@ -1143,9 +1143,9 @@ enum OpenAPIDocument {
           "NewSource": {
             "type": "object",
             "properties": {
-              "name": {"type": "string", "minLength": 1, "maxLength": 200},
+              "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"},
               "kind": {"$ref": "#/components/schemas/SourceKind"},
-              "url": {"type": ["string", "null"], "maxLength": 2000},
+              "url": {"type": ["string", "null"], "minLength": 1, "maxLength": 2000, "pattern": "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"},
               "reliability": {"$ref": "#/components/schemas/Reliability"}
             },
             "required": ["name", "kind"],
@@ -1154,37 +1154,44 @@ enum OpenAPIDocument {
           "NewCity": {
             "type": "object",
             "properties": {
-              "name": {"type": "string", "minLength": 1},
+              "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"},
               "country": {"type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2 code."},
               "timezone": {
                 "type": "string",
                 "minLength": 1,
+                "examples": ["Europe/Kyiv"],
                 "description": "IANA time zone name, e.g. `Europe/Kyiv`."
               },
               "latitude": {"type": "number", "minimum": -90, "maximum": 90},
               "longitude": {"type": "number", "minimum": -180, "maximum": 180},
-              "region": {"type": ["string", "null"]},
-              "aliases": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 200}}
+              "region": {"type": ["string", "null"], "minLength": 1, "maxLength": 200, "pattern": "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"},
+              "aliases": {"type": "array", "maxItems": 100, "items": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"}}
             },
             "required": ["name", "country", "timezone", "latitude", "longitude"],
             "additionalProperties": false
           },
           "NewAlias": {
             "type": "object",
-            "properties": {"alias": {"type": "string", "minLength": 1, "maxLength": 200}},
+            "properties": {"alias": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"}},
             "required": ["alias"],
             "additionalProperties": false
           },
           "CityName": {
             "type": ["string", "integer"],
+            "minimum": 1,
+            "maximum": 9223372036854775807,
+            "examples": ["Kyiv", "Kharkiv", "Odesa"],
+            "minLength": 1,
+            "maxLength": 200,
+            "pattern": "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
             "description": "A city's name or any alias (ignoring case, diacritics and apostrophe variants), or its numeric id (as a string or an integer)."
           },
           "NewWeapon": {
             "type": "object",
             "properties": {
               "kind": {"$ref": "#/components/schemas/WeaponKind"},
-              "model": {"type": ["string", "null"]},
-              "count": {"type": ["integer", "null"], "minimum": 1}
+              "model": {"type": ["string", "null"], "minLength": 1, "maxLength": 200, "pattern": "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"},
+              "count": {"type": ["integer", "null"], "minimum": 1, "maximum": 100000}
             },
             "required": ["kind"],
             "additionalProperties": false
@@ -1196,9 +1203,9 @@ enum OpenAPIDocument {
               "occurred_at": {"type": "string", "format": "date-time"},
               "time_precision": {"$ref": "#/components/schemas/TimePrecision", "description": "Default `minute`."},
               "location": {"$ref": "#/components/schemas/NullableLocation"},
-              "weapons": {"type": "array", "items": {"$ref": "#/components/schemas/NewWeapon"}},
-              "description": {"type": ["string", "null"], "maxLength": 10000},
-              "damage": {"type": ["string", "null"], "maxLength": 10000}
+              "weapons": {"type": "array", "maxItems": 50, "items": {"$ref": "#/components/schemas/NewWeapon"}},
+              "description": {"type": ["string", "null"], "minLength": 1, "maxLength": 10000, "pattern": "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"},
+              "damage": {"type": ["string", "null"], "minLength": 1, "maxLength": 10000, "pattern": "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"}
             },
             "required": ["city", "occurred_at"],
             "additionalProperties": false
@@ -1210,9 +1217,9 @@ enum OpenAPIDocument {
               "occurred_at": {"type": "string", "format": "date-time"},
               "time_precision": {"$ref": "#/components/schemas/TimePrecision"},
               "location": {"$ref": "#/components/schemas/NullableLocation"},
-              "weapons": {"type": "array", "items": {"$ref": "#/components/schemas/NewWeapon"}},
-              "description": {"type": ["string", "null"], "maxLength": 10000},
-              "damage": {"type": ["string", "null"], "maxLength": 10000}
+              "weapons": {"type": "array", "maxItems": 50, "items": {"$ref": "#/components/schemas/NewWeapon"}},
+              "description": {"type": ["string", "null"], "minLength": 1, "maxLength": 10000, "pattern": "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"},
+              "damage": {"type": ["string", "null"], "minLength": 1, "maxLength": 10000, "pattern": "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"}
             },
             "additionalProperties": false
           },
@@ -1240,7 +1247,7 @@ enum OpenAPIDocument {
                 "format": "date-time",
                 "description": "When the source stated it; default now; at most 5 minutes ahead."
               },
-              "note": {"type": ["string", "null"], "maxLength": 2000},
+              "note": {"type": ["string", "null"], "minLength": 1, "maxLength": 2000, "pattern": "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"},
               "source_id": {"type": "integer", "format": "int64", "minimum": 1},
               "source": {"$ref": "#/components/schemas/NewSource"}
             },
@@ -1248,7 +1255,7 @@ enum OpenAPIDocument {
           },
           "Void": {
             "type": "object",
-            "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 500}},
+            "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 500, "pattern": "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"}},
             "required": ["reason"],
             "additionalProperties": false
           },
@@ -1273,11 +1280,11 @@ enum OpenAPIDocument {
                 "format": "date-time",
                 "description": "When the source stated it; default now; at most 5 minutes ahead."
               },
-              "weapons": {"type": "array", "items": {"$ref": "#/components/schemas/NewWeapon"}},
-              "description": {"type": ["string", "null"], "maxLength": 10000},
-              "damage": {"type": ["string", "null"], "maxLength": 10000},
+              "weapons": {"type": "array", "maxItems": 50, "items": {"$ref": "#/components/schemas/NewWeapon"}},
+              "description": {"type": ["string", "null"], "minLength": 1, "maxLength": 10000, "pattern": "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"},
+              "damage": {"type": ["string", "null"], "minLength": 1, "maxLength": 10000, "pattern": "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"},
               "location": {"$ref": "#/components/schemas/NullableLocation"},
-              "note": {"type": ["string", "null"], "maxLength": 2000},
+              "note": {"type": ["string", "null"], "minLength": 1, "maxLength": 2000, "pattern": "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"},
               "time_precision": {"$ref": "#/components/schemas/TimePrecision"}
             },
             "additionalProperties": false

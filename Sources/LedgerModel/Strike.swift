@@ -141,8 +141,8 @@ public enum CityName: Sendable, Equatable {
             if required { r.fail(key, "is required") }
             return nil
         }
+        if let i = v.wholeNumber, i >= 1 { return .id(i) }
         switch v {
-        case .integer(let i) where i >= 1: return .id(i)
         case .string:
             guard let s = r.text(key, maxLength: 200) else { return nil }
             return CityName(parsing: s)

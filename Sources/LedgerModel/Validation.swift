@@ -124,7 +124,7 @@ public struct ObjectReader: Sendable {
     /// A positive integer id.
     public mutating func id(_ key: String, required: Bool = false) -> Int64? {
         guard let v = present(key, required: required) else { return nil }
-        if case .integer(let i) = v, i >= 1 { return i }
+        if let i = v.wholeNumber, i >= 1 { return i }
         fail(key, "must be a positive integer id")
         return nil
     }
@@ -170,5 +170,17 @@ extension String {
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
               let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         return String(scalars[first...last])
+    }
+}
+
+extension JSONValue {
+    /// An integer written either way JSON allows, `7` or `7.0` (JSON Schema counts both as
+    /// integers, and so do `int` figures above); nil for fractions and anything else.
+    var wholeNumber: Int64? {
+        switch self {
+        case .integer(let i): return i
+        case .number(let d) where d == d.rounded() && abs(d) < 9.0e18: return Int64(d)
+        default: return nil
+        }
     }
 }

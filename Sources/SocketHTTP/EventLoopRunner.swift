@@ -223,7 +223,8 @@ final class EventLoopRunner {
     }
 
     /// Reads until the kernel has nothing more (edge-triggered), driving the connection
-    /// after each read.
+    /// after each read. When the event says the peer hung up, reads on to the end of the
+    /// stream even after a short read: the edge that announced the end will not come again.
     private func onReadable(_ connection: Connection) {
         let base = readBuffer.baseAddress!
         while !connection.isClosed {
@@ -323,7 +324,11 @@ final class EventLoopRunner {
             respondWithProblem(connection, status: error.status, detail: error.detail, close: true)
             return true
         case .success(nil):
-            if connection.peerClosed { close(connection) }
+            if connection.peerClosed {
+                // Part of a head, then the end of the stream: answer, do not just drop it.
+                respondWithProblem(connection, status: 400, detail: "the request head ended before its blank line", close: true)
+                return true
+            }
             return false
         case .success(let head?):
             startRequest(connection, head)
@@ -402,7 +407,7 @@ final class EventLoopRunner {
     private func readBody(_ connection: Connection) -> Bool {
         let available = connection.bufferedInput
         if available == 0 {
-            if connection.peerClosed { close(connection) }
+            if connection.peerClosed { return bodyEndedEarly(connection) }
             return false
         }
         let start = connection.inboundStart
@@ -444,8 +449,15 @@ final class EventLoopRunner {
             }
         }
         connection.deadline = now + context.headerTimeout
-        if connection.peerClosed { close(connection) }
+        if connection.peerClosed { return bodyEndedEarly(connection) }
         return false
+    }
+
+    /// The peer ended its stream before the body was complete: a truncated request gets an
+    /// answer (API.md: no request is dropped without one), then the connection closes.
+    private func bodyEndedEarly(_ connection: Connection) -> Bool {
+        respondWithProblem(connection, status: 400, detail: "the request body ended before its declared length", close: true)
+        return true
     }
 
     /// Hands the complete request to the handler: inline first, else the worker pool.

@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Static check: no SQL in Sources/LedgerStore is built by pasting request input.
+
+Finds every Swift string literal (plain and multi-line) under Sources/LedgerStore that
+looks like SQL and lists each string interpolation `\\(...)` in it. Each must be in ALLOWED
+below, with why it is safe (a constant, a list of `?` placeholders, an integer the server
+computed itself). Any other interpolation fails the check: bind request values with `?`.
+
+usage: sql_interpolation.py [SOURCES_DIR]
+"""
+import os
+import re
+import sys
+
+SQL_WORDS = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|FROM|WHERE|JOIN|VALUES|ORDER BY|LIMIT|PRAGMA|CREATE|"
+                       r"SET|AND|OR|UNION|IN)\b")
+STRONG_SQL = re.compile(r"\b(SELECT|INSERT INTO|UPDATE|DELETE FROM|WHERE|JOIN|ORDER BY|PRAGMA|CREATE TABLE|VALUES)\b"
+                        r"|\b(AND|OR)\s+[a-z_]+\.?[a-z_]*\s*(=|<|>|IS|IN)"
+                        # an assignment or comparison fragment: `version = version + 1`, `updated_at = \(x)`
+                        r"|\b[a-z_]+(\.[a-z_]+)?\s*(=|<=|>=)\s*(\?|\\\(|[a-z_]+\b)")
+
+# (file, interpolated expression) -> why it is safe. Keep the reasons honest: verify them
+# when the code around changes.
+ALLOWED = {
+    ("LedgerStore+Reports.swift", "Self.strikeColumns"):
+        "a static let column list (constant SQL text)",
+    ("LedgerStore+Reports.swift", "sets.joined(separator: \", \")"):
+        "fixed 'column = ?' fragments chosen in code from which report fields are present; values are bound",
+    ("LedgerStore+Reports.swift", "now.seconds"):
+        "Int64 from the server clock (Timestamp.seconds), not request input",
+    ("LedgerStore+Reports.swift", "bump"):
+        "either empty or ', version = version + 1, updated_at = <Int64 from the server clock>' built just above",
+    ("LedgerStore+Revisions.swift", "marks"):
+        "a list of '?' placeholders, one per strike id, all bound",
+    ("LedgerStore+Strikes.swift", "strikeColumns"):
+        "a static let column list (constant SQL text)",
+    ("LedgerStore+Strikes.swift", "Self.strikeColumns"):
+        "a static let column list (constant SQL text)",
+    ("LedgerStore+Strikes.swift", "$0.seconds"):
+        "Int64 seconds of an already parsed Timestamp (as_of); an integer cannot carry SQL",
+    ("LedgerStore+Strikes.swift", "cut"):
+        "either empty or ' AND s.merged_at <= <Int64>' built just above from a Timestamp's seconds",
+    ("LedgerStore+Strikes.swift", "marks"):
+        "a list of '?' placeholders, one per strike id, all bound",
+}
+
+
+def literals(text):
+    """Yields (line number, literal body) for every string literal; handles #"..."#, \"\"\"."""
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if text.startswith("//", i):
+            i = text.find("\n", i)
+            if i < 0:
+                return
+            continue
+        if text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            i = n if j < 0 else j + 2
+            continue
+        if c == '"' or (c == "#" and text[i:].lstrip("#").startswith('"')):
+            hashes = 0
+            while text[i] == "#":
+                hashes += 1
+                i += 1
+            multi = text.startswith('"""', i)
+            quote = '"""' if multi else '"'
+            close = quote + "#" * hashes
+            start = i + len(quote)
+            j, depth = start, 0
+            while j < n:
+                if text.startswith("\\" + "#" * hashes + "(", j):
+                    # interpolation: skip to the balancing parenthesis
+                    j += 2 + hashes
+                    depth = 1
+                    while j < n and depth:
+                        if text[j] == "(":
+                            depth += 1
+                        elif text[j] == ")":
+                            depth -= 1
+                        elif text[j] == '"':
+                            # nested string inside an interpolation
+                            k = j + 1
+                            while k < n and text[k] != '"':
+                                k += 2 if text[k] == "\\" else 1
+                            j = k
+                        j += 1
+                    continue
+                if text[j] == "\\" and hashes == 0:
+                    j += 2
+                    continue
+                if text.startswith(close, j):
+                    break
+                if not multi and text[j] == "\n":
+                    break
+                j += 1
+            yield text.count("\n", 0, start) + 1, text[start:j], hashes
+            i = j + len(close)
+            continue
+        i += 1
+
+
+def interpolations(body, hashes):
+    marker = "\\" + "#" * hashes + "("
+    i = 0
+    while True:
+        i = body.find(marker, i)
+        if i < 0:
+            return
+        j, depth = i + len(marker), 1
+        while j < len(body) and depth:
+            if body[j] == "(":
+                depth += 1
+            elif body[j] == ")":
+                depth -= 1
+            j += 1
+        yield body[i + len(marker):j - 1]
+        i = j
+
+
+def main():
+    root = sys.argv[1] if len(sys.argv) > 1 else "Sources/LedgerStore"
+    found, bad = [], []
+    for name in sorted(os.listdir(root)):
+        if not name.endswith(".swift"):
+            continue
+        text = open(os.path.join(root, name), encoding="utf-8").read()
+        for line, body, hashes in literals(text):
+            plain = re.sub(r"\\#*\([^)]*\)", " ", body)
+            if not STRONG_SQL.search(plain):
+                continue
+            for expr in interpolations(body, hashes):
+                reason = ALLOWED.get((name, expr))
+                found.append((name, line, expr, reason))
+                if reason is None:
+                    bad.append((name, line, expr))
+    print(f"sql: {len(found)} interpolations inside SQL strings in {root}:")
+    for name, line, expr, reason in found:
+        print(f"  {name}:{line}: \\({expr})  -- {reason or 'NOT IN THE ALLOW-LIST'}")
+    used = {(n, e) for n, _, e, _ in found}
+    for key in sorted(set(ALLOWED) - used):
+        print(f"  (allow-list entry no longer used: {key[0]}: \\({key[1]}))")
+    if bad:
+        print(f"sql: FAIL: {len(bad)} interpolation(s) not in the allow-list of lib/sql_interpolation.py; "
+              "bind values with ? instead, or add the entry with the reason it is safe")
+        sys.exit(1)
+    print("sql: every interpolation is in the allow-list")
+
+
+if __name__ == "__main__":
+    main()
