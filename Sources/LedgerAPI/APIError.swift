@@ -16,6 +16,7 @@ enum APIError: Error {
     case unsupportedMediaType
     case unprocessable([FieldError])
     case unavailable(String)
+    case tooManyRequests(retryAfter: Int)
     case notImplemented(String)
     case internalError
 
@@ -51,6 +52,7 @@ enum APIError: Error {
         case .unsupportedMediaType: .unsupportedMediaType
         case .unprocessable: .unprocessableContent
         case .unavailable: .serviceUnavailable
+        case .tooManyRequests: .tooManyRequests
         case .notImplemented: .notImplemented
         case .internalError: .internalServerError
         }
@@ -64,6 +66,7 @@ enum APIError: Error {
         case .unsupportedMediaType: "the body must be Content-Type: application/json"
         case .unprocessable(let errors): errors.count == 1 ? "1 field is invalid" : "\(errors.count) fields are invalid"
         case .internalError: "the server failed to answer"
+        case .tooManyRequests(let s): "this key's write rate limit is reached; retry in \(s) s"
         }
     }
 
@@ -85,6 +88,7 @@ enum APIError: Error {
         case .unauthorized: head.headerFields[.wwwAuthenticate] = "Bearer realm=\"strikeledger\""
         case .methodNotAllowed(let allow): head.headerFields[.allow] = allow.map(\.rawValue).joined(separator: ", ")
         case .unavailable: head.headerFields[.retryAfter] = "1"
+        case .tooManyRequests(let s): head.headerFields[.retryAfter] = String(s)
         default: break
         }
         return Response(head: head, body: json.bytes)

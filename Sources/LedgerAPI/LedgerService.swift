@@ -13,6 +13,8 @@ public struct APIConfiguration: Sendable {
     public var matchWindow: Int64 = 6 * 3600
     /// When true, every GET but /healthz and /readyz needs a valid key.
     public var privateReads = false
+    /// Writes per second allowed to one key (bursts up to ten times that); 0 for no limit.
+    public var writesPerSecondPerKey: Double = 0
     public init() {}
 }
 
@@ -26,6 +28,7 @@ public final class LedgerService: HTTPHandler {
     let idempotency = Mutex<Set<String>>([])
     let feed: ChangeFeed
     let casualtyCache = AnswerCache()
+    let writeLimit: RateLimiter?
 
     public init(store: LedgerStore, configuration: APIConfiguration = APIConfiguration(),
                 logger: Logger = Logger(label: "strikeledger.api")) {
@@ -34,6 +37,8 @@ public final class LedgerService: HTTPHandler {
         self.logger = logger
         self.metrics = ServiceMetrics()
         self.feed = ChangeFeed(store: store)
+        self.writeLimit = configuration.writesPerSecondPerKey > 0
+            ? RateLimiter(perSecond: configuration.writesPerSecondPerKey, burst: configuration.writesPerSecondPerKey * 10) : nil
     }
 
     /// Tells the metrics how to count open connections (the server knows).
@@ -210,6 +215,9 @@ public final class LedgerService: HTTPHandler {
         }
         if isWrite && key.role < requiredRole(x.route) {
             throw .forbidden("this needs the \(requiredRole(x.route).rawValue) role; the key has \(key.role.rawValue)")
+        }
+        if isWrite, let writeLimit, let wait = writeLimit.take(for: key.id) {
+            throw .tooManyRequests(retryAfter: wait)
         }
         return key
     }

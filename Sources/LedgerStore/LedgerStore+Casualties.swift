@@ -41,7 +41,7 @@ extension LedgerStore {
                 sql += " AND s.merged_into IS NULL"
             }
             sql += " ORDER BY s.occurred_at, s.id"
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { row in
+            return try db.cachedRows(sql: sql, arguments: StatementArguments(args)).map { row in
                 var toll = Toll(killed: row["toll_killed"], injured: row["toll_injured"],
                                 asOf: row.optionalTimestamp("toll_as_of"), revisions: row["toll_revisions"])
                 let id: Int64 = row["id"]

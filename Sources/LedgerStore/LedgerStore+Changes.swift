@@ -14,7 +14,7 @@ extension LedgerStore {
             if let v = filter.strikeId { sql += " AND (e.strike_id = ? OR e.merged_strike_id = ?)"; args += [v, v] }
             sql += " ORDER BY e.seq LIMIT ?"
             args.append(limit)
-            let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args))
+            let rows = try db.cachedRows(sql: sql, arguments: StatementArguments(args))
             let items = try rows.map { row in
                 let kind = ChangeEvent.Kind(rawValue: row["type"]) ?? .revision
                 var revision: Revision?
@@ -29,7 +29,7 @@ extension LedgerStore {
                                    toll: Toll(killed: row["toll_killed"], injured: row["toll_injured"],
                                               asOf: row.optionalTimestamp("toll_as_of"), revisions: row["toll_revisions"]))
             }
-            let head = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM change_events") ?? 0
+            let head = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(seq) FROM change_events")) ?? 0
             return (items, head)
         }
     }

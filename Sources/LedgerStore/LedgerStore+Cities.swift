@@ -17,10 +17,10 @@ extension LedgerStore {
     static func fetchCities(_ db: Database) throws -> [City] {
         var aliases: [Int64: [String]] = [:]
         // In the order the aliases were added.
-        for row in try Row.fetchAll(db, sql: "SELECT city_id, alias FROM city_aliases ORDER BY rowid") {
+        for row in try db.cachedRows(sql: "SELECT city_id, alias FROM city_aliases ORDER BY rowid") {
             aliases[row["city_id"], default: []].append(row["alias"])
         }
-        return try Row.fetchAll(db, sql: "SELECT * FROM cities ORDER BY id").map { row in
+        return try db.cachedRows(sql: "SELECT * FROM cities ORDER BY id").map { row in
             City(id: row["id"], name: row["name"], country: row["country"], region: row["region"],
                  timezone: row["timezone"], latitude: row["latitude"], longitude: row["longitude"],
                  aliases: aliases[row["id"]] ?? [])
@@ -56,12 +56,12 @@ extension LedgerStore {
                 if let owner = g.owner(of: spelling) { clashes.append("\"\(spelling)\" is already a spelling of \(owner.name)") }
             }
             if !clashes.isEmpty { throw StoreError.conflict(clashes.joined(separator: "; ")) }
-            try db.execute(sql: "INSERT INTO cities (name, country, region, timezone, latitude, longitude) VALUES (?, ?, ?, ?, ?, ?)",
+            try db.cachedExecute(sql: "INSERT INTO cities (name, country, region, timezone, latitude, longitude) VALUES (?, ?, ?, ?, ?, ?)",
                            arguments: [new.name, new.country, new.region, new.timezone, new.latitude, new.longitude])
             let id = db.lastInsertedRowID
             var seen = Set([PlaceName.fold(new.name)])
             for alias in new.aliases where seen.insert(PlaceName.fold(alias)).inserted {
-                try db.execute(sql: "INSERT INTO city_aliases (city_id, alias) VALUES (?, ?)", arguments: [id, alias])
+                try db.cachedExecute(sql: "INSERT INTO city_aliases (city_id, alias) VALUES (?, ?)", arguments: [id, alias])
             }
             if let keeper { try keeper.keep(try Self.fetchCity(id, db), now: now, db) }
             return id
@@ -82,7 +82,7 @@ extension LedgerStore {
                 if let keeper { try keeper.keep(try Self.fetchCity(id, db), now: now, db) }
                 return false
             }
-            try db.execute(sql: "INSERT INTO city_aliases (city_id, alias) VALUES (?, ?)", arguments: [id, alias])
+            try db.cachedExecute(sql: "INSERT INTO city_aliases (city_id, alias) VALUES (?, ?)", arguments: [id, alias])
             if let keeper { try keeper.keep(try Self.fetchCity(id, db), now: now, db) }
             return true
         }

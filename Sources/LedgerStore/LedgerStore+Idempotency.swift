@@ -26,7 +26,7 @@ extension LedgerStore {
     public func storedResponse(apiKey: Int64, key: String) throws(StoreError) -> StoredResponse? {
         let cutoff = now.seconds - Self.idempotencyWindow
         return try read { db in
-            try Row.fetchOne(db, sql: """
+            try db.cachedRow(sql: """
                 SELECT * FROM idempotency_keys WHERE api_key_id = ? AND key = ? AND created_at > ?
                 """, arguments: [apiKey, key, cutoff]).map { row in
                 StoredResponse(method: row["method"], path: row["path"], bodyHash: Array((row["body_hash"] as Data)),
@@ -43,8 +43,8 @@ extension LedgerStore {
     }
 
     static func insertAnswer(_ r: StoredResponse, apiKey: Int64, key: String, now: Timestamp, _ db: Database) throws {
-        try db.execute(sql: "DELETE FROM idempotency_keys WHERE created_at <= ?", arguments: [now.seconds - idempotencyWindow])
-        try db.execute(sql: """
+        try db.cachedExecute(sql: "DELETE FROM idempotency_keys WHERE created_at <= ?", arguments: [now.seconds - idempotencyWindow])
+        try db.cachedExecute(sql: """
             INSERT OR IGNORE INTO idempotency_keys (api_key_id, key, method, path, body_hash, status, response, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [apiKey, key, r.method, r.path, Data(r.bodyHash), r.status, Data(r.response), now.seconds])

@@ -32,7 +32,7 @@ extension LedgerStore {
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM api_keys WHERE name = ?", arguments: [name]) == true {
                 throw StoreError.conflict("a key named \(name) exists already")
             }
-            try db.execute(sql: "INSERT INTO api_keys (name, role, key_hash, created_at) VALUES (?, ?, ?, ?)",
+            try db.cachedExecute(sql: "INSERT INTO api_keys (name, role, key_hash, created_at) VALUES (?, ?, ?, ?)",
                            arguments: [name, role.rawValue, Data(Self.keyHash(key)), now.seconds])
         }
         return key
@@ -40,7 +40,7 @@ extension LedgerStore {
 
     public func keys() throws(StoreError) -> [APIKey] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM api_keys ORDER BY id").map(Self.apiKey)
+            try db.cachedRows(sql: "SELECT * FROM api_keys ORDER BY id").map(Self.apiKey)
         }
     }
 
@@ -53,7 +53,7 @@ extension LedgerStore {
     public func revokeKey(name: String) throws(StoreError) {
         let now = self.now
         try write { db in
-            try db.execute(sql: "UPDATE api_keys SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
+            try db.cachedExecute(sql: "UPDATE api_keys SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
                            arguments: [now.seconds, name])
             if db.changesCount == 0,
                try Bool.fetchOne(db, sql: "SELECT 1 FROM api_keys WHERE name = ?", arguments: [name]) != true {
@@ -65,7 +65,7 @@ extension LedgerStore {
     /// The live (not revoked) key with this secret, if any.
     public func authenticate(_ key: String) -> APIKey? {
         try? pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL",
+            try db.cachedRow(sql: "SELECT * FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL",
                              arguments: [Data(Self.keyHash(key))]).map(Self.apiKey)
         }
     }

@@ -32,7 +32,7 @@ extension LedgerStore {
                 }
                 matched = true
             } else if let city, let at = report.occurredAt {
-                if let near = try Row.fetchOne(db, sql: """
+                if let near = try db.cachedRow(sql: """
                     SELECT \(Self.strikeColumns) FROM strikes s JOIN cities c ON c.id = s.city_id
                     WHERE s.city_id = ? AND s.merged_into IS NULL AND s.occurred_at BETWEEN ? AND ?
                     ORDER BY abs(s.occurred_at - ?), s.id LIMIT 1
@@ -63,7 +63,7 @@ extension LedgerStore {
                     filled = true
                     // The version grows once per request: here only when no revision follows.
                     let bump = report.hasFigures ? "" : ", version = version + 1, updated_at = \(now.seconds)"
-                    try db.execute(sql: "UPDATE strikes SET \(sets.joined(separator: ", "))\(bump) WHERE id = ?",
+                    try db.cachedExecute(sql: "UPDATE strikes SET \(sets.joined(separator: ", "))\(bump) WHERE id = ?",
                                    arguments: StatementArguments(args + [strike.id]))
                 }
             }
@@ -77,7 +77,7 @@ extension LedgerStore {
                 event = e
                 if !matched {
                     // A strike created by this very request starts at version 1.
-                    try db.execute(sql: "UPDATE strikes SET version = 1 WHERE id = ?", arguments: [strike.id])
+                    try db.cachedExecute(sql: "UPDATE strikes SET version = 1 WHERE id = ?", arguments: [strike.id])
                 }
             }
             if filled || revision != nil || !matched { strike = try Self.requireStrike(strike.id, db) }

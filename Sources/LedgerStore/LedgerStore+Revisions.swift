@@ -24,7 +24,7 @@ extension LedgerStore {
     }
 
     static func requireRevision(_ seq: Int64, _ db: Database) throws -> Revision {
-        guard let r = try Row.fetchOne(db, sql: revisionSelect + " WHERE r.seq = ?", arguments: [seq]).map(revision) else {
+        guard let r = try db.cachedRow(sql: revisionSelect + " WHERE r.seq = ?", arguments: [seq]).map(revision) else {
             throw StoreError.notFound("revision \(seq)")
         }
         return r
@@ -56,7 +56,7 @@ extension LedgerStore {
                                      reportedAt: reportedAt, recordedAt: now))
         let toll = Toll.derive(from: history)
         let event = try appendEvent(.revision, strike: strike, toll: toll, now: now, db)
-        try db.execute(sql: """
+        try db.cachedExecute(sql: """
             INSERT INTO revisions (seq, strike_id, killed, injured, reported_at, recorded_at, source_id, note)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [event.seq, strike.id, figures.killed, figures.injured, reportedAt.seconds, now.seconds,
@@ -78,7 +78,7 @@ extension LedgerStore {
             for i in history.indices where history[i].seq == seq { history[i].voidedAt = now }
             let toll = Toll.derive(from: history)
             let event = try Self.appendEvent(.void, strike: root, revisionSeq: seq, toll: toll, now: now, db)
-            try db.execute(sql: "INSERT INTO revision_voids (revision_seq, event_seq, voided_at, reason) VALUES (?, ?, ?, ?)",
+            try db.cachedExecute(sql: "INSERT INTO revision_voids (revision_seq, event_seq, voided_at, reason) VALUES (?, ?, ?, ?)",
                            arguments: [seq, event.seq, now.seconds, reason])
             try Self.storeToll(toll, on: root.id, now: now, db)
             revision.voided = Voiding(at: now, reason: reason)
@@ -97,7 +97,7 @@ extension LedgerStore {
             let strike = try Self.requireStrike(id, db)
             let ids = strike.mergedInto == nil ? try Self.group(of: id, db) : try Self.group(of: id, db)
             let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
-            return try Row.fetchAll(db, sql: Self.revisionSelect + " WHERE r.strike_id IN (\(marks)) AND r.seq > ? ORDER BY r.seq LIMIT ?",
+            return try db.cachedRows(sql: Self.revisionSelect + " WHERE r.strike_id IN (\(marks)) AND r.seq > ? ORDER BY r.seq LIMIT ?",
                                     arguments: StatementArguments(ids + [after ?? 0, Int64(limit)])).map(Self.revision)
         }
     }
@@ -105,6 +105,6 @@ extension LedgerStore {
 
 extension LedgerStore {
     public func revisionExists(seq: Int64) throws(StoreError) -> Bool {
-        try read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM revisions WHERE seq = ?", arguments: [seq]) ?? false }
+        try read { db in try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM revisions WHERE seq = ?"), arguments: [seq]) ?? false }
     }
 }

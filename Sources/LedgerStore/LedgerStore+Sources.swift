@@ -20,11 +20,11 @@ extension LedgerStore {
     }
 
     static func findOrCreateSource(_ new: NewSource, now: Timestamp, _ db: Database) throws -> (Source, created: Bool) {
-        if let row = try Row.fetchOne(db, sql: "SELECT * FROM sources WHERE kind = ? AND name = ? AND coalesce(url, '') = ?",
+        if let row = try db.cachedRow(sql: "SELECT * FROM sources WHERE kind = ? AND name = ? AND coalesce(url, '') = ?",
                                       arguments: [new.kind.rawValue, new.name, new.url ?? ""]) {
             return (source(row), false)
         }
-        try db.execute(sql: "INSERT INTO sources (name, kind, url, reliability, created_at) VALUES (?, ?, ?, ?, ?)",
+        try db.cachedExecute(sql: "INSERT INTO sources (name, kind, url, reliability, created_at) VALUES (?, ?, ?, ?, ?)",
                        arguments: [new.name, new.kind.rawValue, new.url, new.reliability?.rawValue, now.seconds])
         let s = Source(id: db.lastInsertedRowID, name: new.name, kind: new.kind, url: new.url, reliability: new.reliability, createdAt: now)
         return (s, true)
@@ -34,7 +34,7 @@ extension LedgerStore {
     static func resolveSource(_ spec: SourceSpec, now: Timestamp, _ db: Database) throws -> Source {
         switch spec {
         case .id(let id):
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM sources WHERE id = ?", arguments: [id]) else {
+            guard let row = try db.cachedRow(sql: "SELECT * FROM sources WHERE id = ?", arguments: [id]) else {
                 throw StoreError.invalid(ValidationError(field: "source_id", "no source has id \(id)"))
             }
             return source(row)
@@ -44,7 +44,7 @@ extension LedgerStore {
     }
 
     public func source(id: Int64) throws(StoreError) -> Source {
-        guard let s = try read({ db in try Row.fetchOne(db, sql: "SELECT * FROM sources WHERE id = ?", arguments: [id]).map(Self.source) }) else {
+        guard let s = try read({ db in try db.cachedRow(sql: "SELECT * FROM sources WHERE id = ?", arguments: [id]).map(Self.source) }) else {
             throw .notFound("source \(id)")
         }
         return s
@@ -62,7 +62,7 @@ extension LedgerStore {
             if let kind { sql += " AND kind = ?"; args.append(kind.rawValue) }
             sql += " ORDER BY id LIMIT ?"
             args.append(limit)
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(Self.source)
+            return try db.cachedRows(sql: sql, arguments: StatementArguments(args)).map(Self.source)
         }
     }
 }

@@ -62,7 +62,7 @@ extension LedgerStore {
     }
 
     static func fetchStrike(_ id: Int64, _ db: Database) throws -> Strike? {
-        try Row.fetchOne(db, sql: "SELECT \(strikeColumns) FROM strikes s JOIN cities c ON c.id = s.city_id WHERE s.id = ?",
+        try db.cachedRow(sql: "SELECT \(strikeColumns) FROM strikes s JOIN cities c ON c.id = s.city_id WHERE s.id = ?",
                          arguments: [id]).map(strike)
     }
 
@@ -98,13 +98,13 @@ extension LedgerStore {
             }
             sql += " ORDER BY s.occurred_at DESC, s.id DESC LIMIT ?"
             args.append(q.limit)
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(Self.strike)
+            return try db.cachedRows(sql: sql, arguments: StatementArguments(args)).map(Self.strike)
         }
     }
 
     static func insertStrike(_ new: NewStrike, city: City, now: Timestamp, _ db: Database) throws -> Int64 {
         guard let zone = Zone(city.timezone) else { throw StoreError.database("city \(city.id) has unknown zone \(city.timezone)") }
-        try db.execute(sql: """
+        try db.cachedExecute(sql: """
             INSERT INTO strikes (city_id, occurred_at, time_precision, local_date, latitude, longitude, weapons,
                                  description, damage, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -145,7 +145,7 @@ extension LedgerStore {
             if let v = patch.description { next.description = v }
             if let v = patch.damage { next.damage = v }
             guard next != s else { return s }
-            try db.execute(sql: """
+            try db.cachedExecute(sql: """
                 UPDATE strikes SET occurred_at = ?, local_date = ?, time_precision = ?, latitude = ?, longitude = ?,
                   weapons = ?, description = ?, damage = ?, version = version + 1, updated_at = ? WHERE id = ?
                 """, arguments: [next.occurredAt.seconds, next.localDate.description, next.timePrecision.rawValue,
@@ -158,18 +158,18 @@ extension LedgerStore {
     /// Ids of `root` and of every strike merged into it, directly or through a chain,
     /// counting only merges made at or before `knownAt` when it is given.
     static func group(of root: Int64, knownAt: Timestamp? = nil, _ db: Database) throws -> [Int64] {
-        let cut = knownAt.map { " AND s.merged_at <= \($0.seconds)" } ?? ""
-        return try Int64.fetchAll(db, sql: """
+        try Int64.fetchAll(db.cachedStatement(sql: """
             WITH RECURSIVE grp(id) AS (
-              SELECT ? UNION SELECT s.id FROM strikes s JOIN grp ON s.merged_into = grp.id\(cut))
+              SELECT ?1 UNION SELECT s.id FROM strikes s JOIN grp ON s.merged_into = grp.id
+                              WHERE ?2 IS NULL OR s.merged_at <= ?2)
             SELECT id FROM grp
-            """, arguments: [root])
+            """), arguments: [root, knownAt?.seconds])
     }
 
     /// The toll-rule inputs of every revision of a group.
     static func facts(ofGroup ids: [Int64], _ db: Database) throws -> [RevisionFacts] {
         let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
-        return try Row.fetchAll(db, sql: """
+        return try db.cachedRows(sql: """
             SELECT r.seq, r.killed, r.injured, r.reported_at, r.recorded_at, v.voided_at
             FROM revisions r LEFT JOIN revision_voids v ON v.revision_seq = r.seq
             WHERE r.strike_id IN (\(marks))
@@ -183,7 +183,7 @@ extension LedgerStore {
     /// Re-derives a strike's toll from its group's history and stores it in the cache
     /// columns, bumping the version.
     static func storeToll(_ toll: Toll, on id: Int64, now: Timestamp, _ db: Database) throws {
-        try db.execute(sql: """
+        try db.cachedExecute(sql: """
             UPDATE strikes SET toll_killed = ?, toll_injured = ?, toll_as_of = ?, toll_revisions = ?,
               version = version + 1, updated_at = ? WHERE id = ?
             """, arguments: [toll.killed, toll.injured, toll.asOf?.seconds, toll.revisions, now.seconds, id])
@@ -192,7 +192,7 @@ extension LedgerStore {
     /// Appends a change event carrying the toll right after it; returns its seq.
     static func appendEvent(_ kind: ChangeEvent.Kind, strike: Strike, merged: Int64? = nil, revisionSeq: Int64? = nil,
                             toll: Toll, now: Timestamp, _ db: Database) throws -> EventKey {
-        try db.execute(sql: """
+        try db.cachedExecute(sql: """
             INSERT INTO change_events (type, strike_id, merged_strike_id, revision_seq, city_id,
                                        toll_killed, toll_injured, toll_as_of, toll_revisions, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -213,7 +213,7 @@ extension LedgerStore {
             }
             let root = try Self.resolveRoot(target, db)
             if root.id == id { throw StoreError.conflict("cannot merge strike \(id) into itself") }
-            try db.execute(sql: """
+            try db.cachedExecute(sql: """
                 UPDATE strikes SET merged_into = ?, merged_at = ?, toll_killed = NULL, toll_injured = NULL,
                   toll_as_of = NULL, toll_revisions = 0, version = version + 1, updated_at = ? WHERE id = ?
                 """, arguments: [root.id, now.seconds, now.seconds, id])

@@ -59,6 +59,8 @@ struct Serve: ParsableCommand {
     @Flag(help: "Every GET but /healthz and /readyz needs a valid key.") var privateReads = false
     @Option(help: "How far apart, in seconds, a report and a strike may lie to match (default 21600, 6 hours).")
     var matchWindow: Int64 = 6 * 3600
+    @Option(help: "Writes per second allowed to each key, bursts up to ten times that; past it 429 (default 0: no limit).")
+    var rateLimit: Double = 0
     @Option(help: "Event-loop threads (default: the number of cores).") var eventLoops: Int?
     @Option(help: "Worker threads for database work (default 8).") var workers: Int = 8
 
@@ -77,6 +79,8 @@ struct Serve: ParsableCommand {
         var api = APIConfiguration()
         api.privateReads = privateReads
         api.matchWindow = matchWindow
+        guard rateLimit >= 0, rateLimit.isFinite else { throw ValidationError("--rate-limit must be 0 or more") }
+        api.writesPerSecondPerKey = rateLimit
 
         raiseFileLimit()
         let store = try database.open()
