@@ -36,10 +36,6 @@ ALLOWED = {
         "a static let column list (constant SQL text)",
     ("LedgerStore+Strikes.swift", "Self.strikeColumns"):
         "a static let column list (constant SQL text)",
-    ("LedgerStore+Strikes.swift", "$0.seconds"):
-        "Int64 seconds of an already parsed Timestamp (as_of); an integer cannot carry SQL",
-    ("LedgerStore+Strikes.swift", "cut"):
-        "either empty or ' AND s.merged_at <= <Int64>' built just above from a Timestamp's seconds",
     ("LedgerStore+Strikes.swift", "marks"):
         "a list of '?' placeholders, one per strike id, all bound",
 }
