@@ -78,10 +78,12 @@ public final class ChangeHub: Sendable {
                 if e.seq > s.head {
                     s.recent.append(e)
                     s.head = e.seq
-                } else if e.seq > s.oldestKnown, !s.recent.contains(where: { $0.seq == e.seq }) {
-                    // Published after a later commit (threads run freely between commit and
-                    // publish): keep it, in order, or hasEvent would miss it for good.
-                    s.recent.insert(e, at: s.recent.firstIndex { $0.seq > e.seq } ?? s.recent.endIndex)
+                } else if e.seq > s.oldestKnown {
+                    // Out of order (the store publishes in commit order, so only a caller
+                    // publishing by hand gets here): keep it in place, searching from the end.
+                    var i = s.recent.endIndex
+                    while i > s.recent.startIndex && s.recent[i - 1].seq > e.seq { i -= 1 }
+                    if i == s.recent.startIndex || s.recent[i - 1].seq != e.seq { s.recent.insert(e, at: i) }
                 }
             }
             if s.recent.count > capacity {

@@ -12,13 +12,16 @@ final class GroupCommit: Sendable {
     /// One write waiting for its batch.
     private final class Job: @unchecked Sendable {
         /// Cleared once run: the caller's closure must not outlive its call.
-        var body: ((Database) throws -> Void)?
+        var body: ((Database) throws -> [EventKey])?
         var error: (any Error)?
         let done = DispatchSemaphore(value: 0)
-        init(_ body: @escaping (Database) throws -> Void) { self.body = body }
+        init(_ body: @escaping (Database) throws -> [EventKey]) { self.body = body }
     }
 
     private let pool: DatabasePool
+    /// Told the change events of each committed batch, in seq order, on the writer
+    /// thread, before any writer of the batch is answered.
+    private let didCommit: @Sendable ([EventKey]) -> Void
     private let pending = Mutex<[Job]>([])
     private let wake = DispatchSemaphore(value: 0)
     private let maxBatch: Int
@@ -26,8 +29,9 @@ final class GroupCommit: Sendable {
     let batches = Atomic<Int>(0)
     let writes = Atomic<Int>(0)
 
-    init(pool: DatabasePool, maxBatch: Int = 64) {
+    init(pool: DatabasePool, maxBatch: Int = 64, didCommit: @escaping @Sendable ([EventKey]) -> Void = { _ in }) {
         self.pool = pool
+        self.didCommit = didCommit
         self.maxBatch = maxBatch
         // The thread holds the batcher only while it works, and ends once the store is gone.
         let thread = Thread { [weak self] in
@@ -37,11 +41,16 @@ final class GroupCommit: Sendable {
         thread.start()
     }
 
-    /// Runs `body` in the next batch and returns its result once the batch has committed.
-    func write<T>(_ body: (Database) throws -> T) throws -> T {
+    /// Runs `body` in the next batch and returns its result once the batch has committed;
+    /// the change events it appended are published with the batch's.
+    func write<T>(_ body: (Database) throws -> (T, [EventKey])) throws -> T {
         try withoutActuallyEscaping(body) { body in
             var result: T?
-            let job = Job { db in result = try body(db) }
+            let job = Job { db in
+                let (value, events) = try body(db)
+                result = value
+                return events
+            }
             let first = pending.withLock { jobs -> Bool in
                 jobs.append(job)
                 return jobs.count == 1
@@ -67,15 +76,18 @@ final class GroupCommit: Sendable {
     }
 
     private func commit(_ batch: [Job]) {
+        var events: [EventKey] = []
         do {
             try pool.write { db in
                 for job in batch {
                     guard let body = job.body else { continue }
                     do {
+                        var appended: [EventKey] = []
                         try db.inSavepoint {
-                            try body(db)
+                            appended = try body(db)
                             return .commit
                         }
+                        events += appended
                     } catch {
                         job.error = error
                     }
@@ -84,11 +96,15 @@ final class GroupCommit: Sendable {
         } catch {
             // The commit itself failed: nothing of the batch is durable.
             for job in batch where job.error == nil { job.error = error }
+            events = []
         }
         for job in batch { job.body = nil }
         // Counted after the commit and before any writer is answered: a reader that saw
         // the old count cannot have seen this batch's data as current.
         batches.add(1, ordering: .sequentiallyConsistent)
+        // Published here, in commit order, so the feed's head never passes an event
+        // that is committed but not yet known to the hub.
+        if !events.isEmpty { didCommit(events.sorted { $0.seq < $1.seq }) }
         writes.add(batch.count, ordering: .relaxed)
         for job in batch { job.done.signal() }
     }

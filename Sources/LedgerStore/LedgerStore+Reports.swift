@@ -18,7 +18,7 @@ extension LedgerStore {
     public func ingest(_ report: Report, window: Int64, keeping keeper: AnswerKeeper<ReportOutcome>? = nil) throws(StoreError) -> ReportOutcome {
         let now = self.now
         let city = try report.city.map { name throws(StoreError) in try resolveCity(name) }
-        let (outcome, event): (ReportOutcome, EventKey?) = try write { db in
+        return try writeEvents { db in
             let source = try Self.resolveSource(report.source, now: now, db)
             var strike: Strike
             var matched: Bool
@@ -83,9 +83,7 @@ extension LedgerStore {
             if filled || revision != nil || !matched { strike = try Self.requireStrike(strike.id, db) }
             let outcome = ReportOutcome(strike: strike, revision: revision, matched: matched)
             try AnswerKeeper.keep(keeper, outcome, now: now, db)
-            return (outcome, event)
+            return (outcome, event.map { [$0] } ?? [])
         }
-        if let event { changes.publish([event]) }
-        return outcome
     }
 }

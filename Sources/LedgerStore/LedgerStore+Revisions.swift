@@ -35,15 +35,13 @@ extension LedgerStore {
     public func appendRevision(toStrike id: Int64, _ figures: Figures,
                                keeping keeper: AnswerKeeper<RevisionWrite>? = nil) throws(StoreError) -> RevisionWrite {
         let now = self.now
-        let (result, event): (RevisionWrite, EventKey) = try write { db in
+        return try writeEvents { db in
             let root = try Self.resolveRoot(id, db)
             let source = try Self.resolveSource(figures.source, now: now, db)
-            let written = try Self.appendRevision(to: root, figures, source: source, now: now, db)
-            try AnswerKeeper.keep(keeper, written.0, now: now, db)
-            return written
+            let (written, event) = try Self.appendRevision(to: root, figures, source: source, now: now, db)
+            try AnswerKeeper.keep(keeper, written, now: now, db)
+            return (written, [event])
         }
-        changes.publish([event])
-        return result
     }
 
     /// The write itself, inside a caller's transaction; `strike` must be a root.
@@ -70,7 +68,7 @@ extension LedgerStore {
     /// Voids a revision: it stays in the history and stops counting. 409 the second time.
     public func voidRevision(seq: Int64, reason: String, keeping keeper: AnswerKeeper<RevisionWrite>? = nil) throws(StoreError) -> RevisionWrite {
         let now = self.now
-        let (result, event): (RevisionWrite, EventKey) = try write { db in
+        return try writeEvents { db in
             var revision = try Self.requireRevision(seq, db)
             if revision.voided != nil { throw StoreError.conflict("revision \(seq) is already voided") }
             let root = try Self.resolveRoot(revision.strikeId, db)
@@ -84,10 +82,8 @@ extension LedgerStore {
             revision.voided = Voiding(at: now, reason: reason)
             let written = RevisionWrite(revision: revision, toll: toll)
             try AnswerKeeper.keep(keeper, written, now: now, db)
-            return (written, event)
+            return (written, [event])
         }
-        changes.publish([event])
-        return result
     }
 
     /// A strike's history (its own revisions and those of strikes merged into it), in

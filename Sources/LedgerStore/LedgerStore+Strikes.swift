@@ -205,7 +205,7 @@ extension LedgerStore {
     /// its revisions; the target's toll then covers both.
     public func merge(strike id: Int64, into target: Int64, keeping keeper: AnswerKeeper<Strike>? = nil) throws(StoreError) -> Strike {
         let now = self.now
-        let (strike, event): (Strike, EventKey) = try write { db in
+        return try writeEvents { db in
             let source = try Self.requireStrike(id, db)
             if let into = source.mergedInto { throw StoreError.conflict("strike \(id) is already merged into strike \(into)") }
             guard try Self.fetchStrike(target, db) != nil else {
@@ -222,9 +222,7 @@ extension LedgerStore {
             let event = try Self.appendEvent(.merge, strike: root, merged: id, toll: toll, now: now, db)
             let merged = try Self.requireStrike(root.id, db)
             try AnswerKeeper.keep(keeper, merged, now: now, db)
-            return (merged, event)
+            return (merged, [event])
         }
-        changes.publish([event])
-        return strike
     }
 }

@@ -39,7 +39,8 @@ public final class LedgerStore: Sendable {
         } catch {
             throw StoreError.database("cannot open \(path): \(error)")
         }
-        self.writer = GroupCommit(pool: pool)
+        let hub = changes
+        self.writer = GroupCommit(pool: pool) { events in hub.publish(events) }
         self.logger = logger
         self.clock = clock
         self.gazetteerCache = Mutex(Gazetteer(cities: []))
@@ -89,6 +90,18 @@ public final class LedgerStore: Sendable {
     /// Runs `body` atomically (a savepoint of a group-committed transaction) and returns
     /// once it is durable; maps database errors to `StoreError`.
     func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try measure(writeNanos) { try writer.write { db in (try body(db), []) } }
+        } catch let e as StoreError {
+            throw e
+        } catch {
+            throw StoreError.database("\(error)")
+        }
+    }
+
+    /// Like `write`, for writes that append change events: the events are published to
+    /// the change hub after the commit, in seq order, before the write returns.
+    func writeEvents<T>(_ body: (Database) throws -> (T, [EventKey])) throws(StoreError) -> T {
         do {
             return try measure(writeNanos) { try writer.write(body) }
         } catch let e as StoreError {
