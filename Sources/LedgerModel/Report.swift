@@ -33,8 +33,15 @@ public struct Report: Sendable, Equatable {
                                                  "killed", "injured", "reported_at", "weapons", "description", "damage",
                                                  "location", "note"])
         let strikeId = r.id("strike_id")
-        let city = CityName.read("city", from: &r, required: strikeId == nil)
-        let occurredAt = r.instant("occurred_at", required: strikeId == nil)
+        let city = CityName.read("city", from: &r, required: false)
+        let occurredAt = r.instant("occurred_at")
+        if strikeId == nil && (r.value("strike_id") ?? .null) == .null {
+            // Without a strike named outright, the report must say where and when.
+            if city == nil && (r.value("city") ?? .null) == .null { r.fail("city", "is required unless strike_id names the strike") }
+            if occurredAt == nil && (r.value("occurred_at") ?? .null) == .null {
+                r.fail("occurred_at", "is required unless strike_id names the strike")
+            }
+        }
         if let occurredAt { checkNotFuture(occurredAt, "occurred_at", now: now, in: &r) }
         let precision = r.enumeration("time_precision", TimePrecision.self)
         let source = Figures.readSource(from: &r)

@@ -47,7 +47,7 @@ struct ReportDecodeTests {
         #expect(errors.count == 6)
         #expect(errors.first { $0.field == "killed" }?.message == rangeMessage)
         #expect(errors.first { $0.field == "injured" }?.message == rangeMessage)
-        #expect(errors.first { $0.field == "city" }?.message == "is required")
+        #expect(errors.first { $0.field == "city" }?.message == "is required unless strike_id names the strike")
         #expect(errors.first { $0.field == "typo" }?.message == "is not a known field")
     }
 
@@ -113,7 +113,7 @@ struct ReportDecodeTests {
         let errors = fieldErrors { () throws(ValidationError) in
             try Report.decode(json(#"{"source_id": 4, "killed": 4}"#), now: now)
         }
-        #expect(errors.contains(FieldError(field: "city", message: "is required")))
+        #expect(errors.contains(FieldError(field: "city", message: "is required unless strike_id names the strike")))
         #expect(errors.contains { $0.field == "occurred_at" })
         #expect(errors.count == 2)
         let nulls = fieldErrors { () throws(ValidationError) in

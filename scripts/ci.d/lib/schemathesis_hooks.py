@@ -59,6 +59,8 @@ SEMANTIC_422 = [
     # them without constructs (not, dependentRequired) that client generators drop.
     ("source", re.compile(r"^give either source or source_id, not both$|^source or source_id is required$")),
     ("killed", re.compile(r"^at least one of killed and injured is required$")),
+    ("city", re.compile(r"^is required unless strike_id names the strike$")),
+    ("occurred_at", re.compile(r"^is required unless strike_id names the strike$")),
 ]
 SEMANTIC_400 = [
     re.compile(r"^query parameter after is not a cursor (from this server|of this list)$"),
