@@ -542,6 +542,17 @@ final class EventLoopRunner {
     }
 
     /// An error the server answers itself, as application/problem+json.
+    /// Ends a parked exchange with the deferred response's fallback (time-out, shutdown),
+    /// or closes when it was already completed elsewhere.
+    private func answerWithFallback(_ connection: Connection, _ deferred: DeferredResponse) {
+        if let response = deferred.expire() {
+            writeResponse(connection, response)
+            resume(connection)
+        } else {
+            close(connection)
+        }
+    }
+
     private func respondWithProblem(_ connection: Connection, status: Int, detail: String, close: Bool,
                                     retryAfter: Bool = false) {
         if close { connection.closeAfterResponse = true }
@@ -802,12 +813,7 @@ final class EventLoopRunner {
                 resume(connection)
             case .deferred(let deferred):
                 guard now >= connection.deadline else { continue }
-                if let response = deferred.expire() {
-                    writeResponse(connection, response)
-                    resume(connection)
-                } else {
-                    close(connection)
-                }
+                answerWithFallback(connection, deferred)
             case .streaming(let stream):
                 guard let heartbeat = stream.heartbeat,
                       now - connection.lastStreamWrite >= stream.heartbeatInterval.nanoseconds else { continue }
@@ -883,12 +889,7 @@ final class EventLoopRunner {
             case .lingering:
                 close(connection)
             case .deferred(let deferred):
-                if let response = deferred.expire() {
-                    writeResponse(connection, response)
-                    resume(connection)
-                } else {
-                    close(connection)
-                }
+                answerWithFallback(connection, deferred)
             case .streaming(let stream):
                 pumpStream(connection, stream)
                 if case .streaming = connection.phase { endStream(connection, stream) }
