@@ -41,16 +41,17 @@ extension LedgerStore {
                 sql += " AND s.merged_into IS NULL"
             }
             sql += " ORDER BY s.occurred_at, s.id"
+            // Columns by position (the SELECT above): the hot read path skips name lookups.
             return try db.cachedRows(sql: sql, arguments: StatementArguments(args)).map { row in
-                var toll = Toll(killed: row["toll_killed"], injured: row["toll_injured"],
-                                asOf: row.optionalTimestamp("toll_as_of"), revisions: row["toll_revisions"])
-                let id: Int64 = row["id"]
+                let id: Int64 = row[0]
+                var toll = Toll(killed: row[5], injured: row[6], asOf: (row[7] as Int64?).map(Timestamp.init(seconds:)),
+                                revisions: row[8])
                 if let t = q.asOf {
                     toll = Toll.derive(from: try Self.facts(ofGroup: try Self.group(of: id, knownAt: t, db), db), knownAt: t)
                 }
-                return CasualtyLine(id: id, occurredAt: row.timestamp("occurred_at"),
-                                    localDate: CivilDate(row["local_date"] as String) ?? CivilDate(daysSinceEpoch: 0),
-                                    city: CityRef(id: row["city_id"], name: row["city_name"]), toll: toll)
+                return CasualtyLine(id: id, occurredAt: Timestamp(seconds: row[1]),
+                                    localDate: CivilDate(row[2] as String) ?? CivilDate(daysSinceEpoch: 0),
+                                    city: CityRef(id: row[3], name: row[4]), toll: toll)
             }
         }
     }
