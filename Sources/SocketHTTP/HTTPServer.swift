@@ -146,14 +146,29 @@ public final class HTTPServer: Sendable {
         logger.info("stopped")
     }
 
-    /// Blocks the calling thread until SIGTERM or SIGINT arrives, then calls `shutdown()`.
-    /// Returns early if `shutdown()` is called from elsewhere. The server's own threads
-    /// block these signals; call this from the main thread.
-    public func runUntilSignalled() {
+    /// Blocks SIGINT and SIGTERM in the calling thread, and so in every thread it starts
+    /// from now on. Call it first thing in `main`, before anything starts a thread (a
+    /// database pool, Dispatch): a thread that does not block them would take the signal
+    /// with its default action and end the process on the spot, with no graceful shutdown.
+    public static func blockTerminationSignals() {
+        var signals = terminationSignals
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+    }
+
+    private static var terminationSignals: sigset_t {
         var signals = sigset_t()
         sigemptyset(&signals)
         sigaddset(&signals, SIGINT)
         sigaddset(&signals, SIGTERM)
+        return signals
+    }
+
+    /// Blocks the calling thread until SIGTERM or SIGINT arrives, then calls `shutdown()`.
+    /// Returns early if `shutdown()` is called from elsewhere. The server's own threads
+    /// block these signals; call this from the main thread, and call
+    /// `blockTerminationSignals()` before any other thread starts.
+    public func runUntilSignalled() {
+        var signals = Self.terminationSignals
         pthread_sigmask(SIG_BLOCK, &signals, nil)
         let signalFD = signalfd(-1, &signals, Int32(SFD_CLOEXEC))
         defer { if signalFD >= 0 { Glibc.close(signalFD) } }

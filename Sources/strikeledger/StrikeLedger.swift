@@ -65,6 +65,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Worker threads for database work (default 8).") var workers: Int = 8
 
     func run() throws {
+        // Before the store or anything else starts a thread: SIGTERM and SIGINT must reach
+        // the server's signalfd, not a thread that dies of them.
+        HTTPServer.blockTerminationSignals()
         let logger = Logger(label: "strikeledger")
         let env = ProcessInfo.processInfo.environment
         var server = ServerConfiguration()
