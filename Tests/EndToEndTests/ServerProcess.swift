@@ -44,14 +44,26 @@ final class ServerProcess: @unchecked Sendable {
         return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
 
-    init(extraArguments: [String] = [], prepare: (String) throws -> Void = { _ in }) throws {
+    /// - Parameter asFromAShell: start the server with no signal blocked, as a shell would;
+    ///   a child of the test runner otherwise inherits the runner's blocked signals, which
+    ///   would hide a server that dies of SIGTERM instead of shutting down.
+    init(extraArguments: [String] = [], asFromAShell: Bool = false, prepare: (String) throws -> Void = { _ in }) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("strikeledger-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         database = directory.appendingPathComponent("ledger.sqlite").path
         try prepare(database)
         process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["serve", "--db", database, "--host", "127.0.0.1", "--port", "0"] + extraArguments
+        let serve = ["serve", "--db", database, "--host", "127.0.0.1", "--port", "0"] + extraArguments
+        if asFromAShell {
+            // python3 clears the signal mask, then becomes the server (same pid) by exec.
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", "-c",
+                                 "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])",
+                                 Self.binary] + serve
+        } else {
+            process.executableURL = URL(fileURLWithPath: Self.binary)
+            process.arguments = serve
+        }
         stderrPipe = Pipe()
         process.standardError = stderrPipe
         process.standardOutput = FileHandle.nullDevice

@@ -5,7 +5,7 @@ import Testing
 struct ShutdownTests {
     @Test("SIGTERM answers a held poll with its normal empty answer and exits 0")
     func sigterm() throws {
-        let server = try ServerProcess()
+        let server = try ServerProcess(asFromAShell: true)
         let answered = Mutex<HTTPClient.Answer?>(nil)
         let poller = Thread {
             let a = try? server.client().get("/v1/changes?since=0&wait=30")
