@@ -26,7 +26,7 @@ enum APIError: Error {
         case .conflict(let m): self = .conflict(m)
         case .invalid(let v): self = .unprocessable(v.errors)
         case .versionMismatch(let v): self = .preconditionFailed("the strike is at version \(v) (ETag \"v\(v)\")")
-        case .migrationEdited, .database: self = .unavailable("the database did not answer")
+        case .migrationEdited, .migrationUnknown, .database: self = .unavailable("the database did not answer")
         }
     }
 

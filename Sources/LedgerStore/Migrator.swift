@@ -16,6 +16,14 @@ struct Migrator {
                   name TEXT PRIMARY KEY, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL)
                 """)
         }
+        // A database migrated by a binary with migrations this one lacks (a newer build,
+        // or a file deleted after it was applied): refuse rather than run on a schema we
+        // do not know.
+        let known = Set(migrations.map(\.name))
+        let recorded = try writer.read { db in try String.fetchAll(db, sql: "SELECT name FROM schema_migrations ORDER BY name") }
+        if let unknown = recorded.first(where: { !known.contains($0) }) {
+            throw StoreError.migrationUnknown(name: unknown)
+        }
         var applied: [String] = []
         for migration in migrations {
             let checksum = Self.checksum(migration.sql)

@@ -12,6 +12,8 @@ public enum StoreError: Error, Sendable, Equatable {
     case versionMismatch(current: Int64)
     /// A migration file changed after it was applied; start-up stops.
     case migrationEdited(name: String)
+    /// The database records a migration this binary does not have; start-up stops.
+    case migrationUnknown(name: String)
     /// The database itself failed (5xx); the message is for logs.
     case database(String)
 }
@@ -25,6 +27,8 @@ extension StoreError: CustomStringConvertible {
         case .versionMismatch(let v): "version mismatch (current version \(v))"
         case .migrationEdited(let name):
             "migration \(name) was edited after it was applied; restore the original file and add a new migration instead"
+        case .migrationUnknown(let name):
+            "the database has migration \(name) applied, which this binary does not have: run the binary that applied it, or restore that file"
         case .database(let m): "database error: \(m)"
         }
     }

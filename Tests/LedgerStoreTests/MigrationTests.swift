@@ -49,6 +49,18 @@ import Testing
         }
     }
 
+    @Test func aDatabaseWithAMigrationThisBinaryLacksIsRefusedByName() throws {
+        let dir = TempDir()
+        let queue = try DatabaseQueue(path: dir.path())
+        let newer = [Migration(name: "0001_t.sql", sql: "CREATE TABLE t (a INTEGER);"),
+                     Migration(name: "0002_u.sql", sql: "CREATE TABLE u (b INTEGER);")]
+        #expect(try Migrator(migrations: newer).migrate(queue) == ["0001_t.sql", "0002_u.sql"])
+        // An older binary (or one whose 0002 file was deleted) knows only 0001.
+        #expect(throws: StoreError.migrationUnknown(name: "0002_u.sql")) {
+            try Migrator(migrations: [newer[0]]).migrate(queue)
+        }
+    }
+
     @Test func aMigrationEditedAfterItWasAppliedIsRefusedByName() throws {
         let dir = TempDir()
         let queue = try DatabaseQueue(path: dir.path())

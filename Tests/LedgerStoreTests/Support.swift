@@ -59,6 +59,7 @@ extension StoreError {
         case .invalid: "invalid"
         case .versionMismatch: "versionMismatch"
         case .migrationEdited: "migrationEdited"
+        case .migrationUnknown: "migrationUnknown"
         case .database: "database"
         }
     }
