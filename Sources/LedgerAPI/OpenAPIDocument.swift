@@ -854,6 +854,15 @@ enum OpenAPIDocument {
             "required": ["latitude", "longitude"],
             "additionalProperties": false
           },
+          "LocationPatch": {
+            "description": "A JSON merge patch (RFC 7396) of the strike's location: members given replace the current ones, members left out keep theirs, null clears the location. A strike with no location yet needs both members.",
+            "type": ["object", "null"],
+            "properties": {
+              "latitude": {"type": "number", "minimum": -90, "maximum": 90},
+              "longitude": {"type": "number", "minimum": -180, "maximum": 180}
+            },
+            "additionalProperties": false
+          },
           "Toll": {
             "description": "The current toll, derived from the history: `killed` is the `killed` of the non-voided revision with the latest `reported_at` (ties: the higher `seq`) among those that state it; `injured` likewise, on its own. Null when no revision states it.",
             "type": "object",
@@ -1202,7 +1211,7 @@ enum OpenAPIDocument {
               "city": {"$ref": "#/components/schemas/CityName"},
               "occurred_at": {"type": "string", "format": "date-time"},
               "time_precision": {"$ref": "#/components/schemas/TimePrecision", "description": "Default `minute`."},
-              "location": {"$ref": "#/components/schemas/NullableLocation"},
+              "location": {"$ref": "#/components/schemas/LocationPatch"},
               "weapons": {"type": "array", "maxItems": 50, "items": {"$ref": "#/components/schemas/NewWeapon"}},
               "description": {"type": ["string", "null"], "minLength": 1, "maxLength": 10000, "pattern": "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"},
               "damage": {"type": ["string", "null"], "minLength": 1, "maxLength": 10000, "pattern": "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"}
@@ -1216,7 +1225,7 @@ enum OpenAPIDocument {
             "properties": {
               "occurred_at": {"type": "string", "format": "date-time"},
               "time_precision": {"$ref": "#/components/schemas/TimePrecision"},
-              "location": {"$ref": "#/components/schemas/NullableLocation"},
+              "location": {"$ref": "#/components/schemas/LocationPatch"},
               "weapons": {"type": "array", "maxItems": 50, "items": {"$ref": "#/components/schemas/NewWeapon"}},
               "description": {"type": ["string", "null"], "minLength": 1, "maxLength": 10000, "pattern": "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"},
               "damage": {"type": ["string", "null"], "minLength": 1, "maxLength": 10000, "pattern": "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"}

@@ -60,6 +60,9 @@ SEMANTIC_422 = [
     ("source", re.compile(r"^give either source or source_id, not both$|^source or source_id is required$")),
     ("killed", re.compile(r"^at least one of killed and injured is required$")),
     ("city", re.compile(r"^is required unless strike_id names the strike$")),
+    # A location merge patch with one member, on a strike that has no location yet.
+    ("location.latitude", re.compile(r"^is required$")),
+    ("location.longitude", re.compile(r"^is required$")),
     ("occurred_at", re.compile(r"^is required unless strike_id names the strike$")),
 ]
 SEMANTIC_400 = [
