@@ -8,6 +8,7 @@ let migrationFiles = [
     "0001_schema.sql",
     "0002_gazetteer.sql",
     "0003_local_date_index.sql",
+    "0004_merge_city.sql",
 ]
 
 let package = Package(
@@ -33,13 +34,20 @@ let package = Package(
             path: "Migrations",
             exclude: ["README.md"],
             resources: migrationFiles.map { .embedInCode($0) }),
+        // The store's protocol and what every engine shares (the change hub, errors, keys,
+        // idempotency); each engine is a target of its own behind it.
         .target(
             name: "LedgerStore",
             dependencies: [
-                "LedgerModel", "LedgerMigrations",
+                "LedgerModel",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        .target(
+            name: "LedgerSQLite",
+            dependencies: [
+                "LedgerModel", "LedgerMigrations", "LedgerStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .target(name: "CSocketHTTPShims"),
         .target(
@@ -61,14 +69,14 @@ let package = Package(
         .executableTarget(
             name: "strikeledger",
             dependencies: [
-                "LedgerAPI", "LedgerStore", "LedgerModel", "SocketHTTP",
+                "LedgerAPI", "LedgerStore", "LedgerSQLite", "LedgerModel", "SocketHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "LedgerModelTests", dependencies: ["LedgerModel"]),
-        .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore", "LedgerModel", "LedgerMigrations", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore", "LedgerSQLite", "LedgerModel", "LedgerMigrations", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SocketHTTPTests", dependencies: ["SocketHTTP", .product(name: "HTTPTypes", package: "swift-http-types")]),
-        .testTarget(name: "LedgerAPITests", dependencies: ["LedgerAPI", "LedgerStore", "LedgerModel", "SocketHTTP"]),
+        .testTarget(name: "LedgerAPITests", dependencies: ["LedgerAPI", "LedgerStore", "LedgerSQLite", "LedgerModel", "SocketHTTP"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["LedgerModel", .target(name: "strikeledger")]),

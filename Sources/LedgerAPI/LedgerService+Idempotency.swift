@@ -21,7 +21,7 @@ extension LedgerService {
         }
         guard let apiKey = x.key else { return try run(x) }
         let path = String(x.request.path)
-        let bodyHash = LedgerStore.bodyHash(x.request.body)
+        let bodyHash = Idempotency.bodyHash(x.request.body)
         let slot = "\(apiKey.id) \(key)"
         guard idempotency.withLock({ $0.insert(slot).inserted }) else {
             throw APIError.conflict("a request with this Idempotency-Key is still being answered")

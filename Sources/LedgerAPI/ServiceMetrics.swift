@@ -49,7 +49,7 @@ final class ServiceMetrics: Sendable {
         }
     }
 
-    func exposition(heldPolls: Int, database: LedgerStore.Timing) -> Response {
+    func exposition(heldPolls: Int, database: StoreTiming) -> Response {
         Gauge(label: "strikeledger_database_seconds", dimensions: [("kind", "read")], factory: factory).record(database.readSeconds)
         Gauge(label: "strikeledger_database_seconds", dimensions: [("kind", "write")], factory: factory).record(database.writeSeconds)
         Gauge(label: "strikeledger_database_operations", dimensions: [("kind", "read")], factory: factory).record(Double(database.reads))

@@ -8,8 +8,11 @@ public struct EventKey: Sendable, Equatable {
     public var strikeId: Int64
     public var mergedStrikeId: Int64?
     public var cityId: Int64
-    public init(seq: Int64, strikeId: Int64, mergedStrikeId: Int64?, cityId: Int64) {
+    /// For a merge, the city of the merged strike (it may differ from the target's).
+    public var mergedCityId: Int64?
+    public init(seq: Int64, strikeId: Int64, mergedStrikeId: Int64?, cityId: Int64, mergedCityId: Int64? = nil) {
         self.seq = seq; self.strikeId = strikeId; self.mergedStrikeId = mergedStrikeId; self.cityId = cityId
+        self.mergedCityId = mergedCityId
     }
 }
 
@@ -20,7 +23,8 @@ public struct FeedFilter: Sendable, Equatable, Hashable {
     public init(cityId: Int64? = nil, strikeId: Int64? = nil) { self.cityId = cityId; self.strikeId = strikeId }
 
     public func matches(_ e: EventKey) -> Bool {
-        if let cityId, e.cityId != cityId { return false }
+        // A merge lies in both strikes' cities.
+        if let cityId, e.cityId != cityId && e.mergedCityId != cityId { return false }
         if let strikeId, e.strikeId != strikeId && e.mergedStrikeId != strikeId { return false }
         return true
     }
@@ -52,7 +56,7 @@ public final class ChangeHub: Sendable {
     public var head: Int64 { state.withLock { $0.head } }
 
     /// Sets the head at start-up, from the database; everything up to it counts as known.
-    func reset(head: Int64) {
+    package func reset(head: Int64) {
         state.withLock { s in s.head = head; s.oldestKnown = head; s.recent = [] }
     }
 
@@ -71,7 +75,7 @@ public final class ChangeHub: Sendable {
     }
 
     /// Called after a commit with the events it appended, ascending.
-    func publish(_ events: [EventKey]) {
+    package func publish(_ events: [EventKey]) {
         guard !events.isEmpty else { return }
         let toWake: [(Waiter, Int64)] = state.withLock { s in
             for e in events {

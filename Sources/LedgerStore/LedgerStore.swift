@@ -1,148 +1,130 @@
-import Foundation
-import GRDB
-import LedgerMigrations
 import LedgerModel
-import Logging
-import Synchronization
 
-/// The SQLite store: schema, append-only history, derived tolls, the feed's change hub.
+/// The store: the seam between the HTTP API (and the command line) and a database engine.
 ///
-/// One `DatabasePool` in WAL mode: readers never wait for the writer; one writer at a
-/// time. `synchronous=FULL`, so an acknowledged write survives power loss.
-public final class LedgerStore: Sendable {
-    let pool: DatabasePool
-    let writer: GroupCommit
-    private let readNanos = Atomic<Int>(0)
-    private let readCount = Atomic<Int>(0)
-    private let writeNanos = Atomic<Int>(0)
-    public let changes = ChangeHub()
-    let gazetteerCache: Mutex<Gazetteer>
-    let logger: Logger
-    /// A clock the tests can replace.
-    let clock: @Sendable () -> Timestamp
+/// Everything on it speaks the domain's own types. Two engines implement it: SQLite
+/// through GRDB (`LedgerSQLite`, the embedded default) and PostgreSQL through libpq
+/// (`LedgerPostgres`). Every engine keeps the same promises:
+/// - a write returns only once it is durable (committed), and its change events are in
+///   `changes` (the hub) before it returns;
+/// - change events get a global, strictly increasing `seq` in commit order;
+/// - revisions, voids and change events are append-only; a strike's toll is derived from
+///   its history by `Toll.derive` and cached on the strike in the same transaction;
+/// - an `AnswerKeeper`'s answer is stored in the same transaction as its write;
+/// - `dataVersion` grows after every committed write, before the writer is answered.
+public protocol LedgerStore: AnyObject, Sendable {
+    // MARK: The engine
 
-    /// Opens (creating when missing) and migrates the database at `path`.
-    public init(path: String, logger: Logger = Logger(label: "strikeledger.store"),
-                clock: @escaping @Sendable () -> Timestamp = { Timestamp(seconds: Int64(Date().timeIntervalSince1970)) }) throws {
-        var config = Configuration()
-        config.foreignKeysEnabled = true
-        config.busyMode = .timeout(10)
-        config.maximumReaderCount = 8
-        config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
-        do {
-            pool = try DatabasePool(path: path, configuration: config)
-            // GRDB sets the writer to synchronous=NORMAL when it enables WAL, after
-            // prepareDatabase ran: restore FULL on the one connection that writes.
-            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-        } catch {
-            throw StoreError.database("cannot open \(path): \(error)")
-        }
-        let hub = changes
-        self.writer = GroupCommit(pool: pool) { events in hub.publish(events) }
-        self.logger = logger
-        self.clock = clock
-        self.gazetteerCache = Mutex(Gazetteer(cities: []))
-        try migrate()
-        try reloadGazetteer()
-        let head = try pool.read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM change_events") ?? 0 }
-        changes.reset(head: head)
-    }
-
-    /// Applies pending migrations; returns the names applied.
-    @discardableResult
-    public func migrate() throws -> [String] {
-        do {
-            return try Migrator(migrations: LedgerMigrations.all).migrate(pool)
-        } catch let e as StoreError {
-            throw e
-        } catch {
-            throw StoreError.database("migration failed: \(error)")
-        }
-    }
-
-    /// Grows with every committed write batch. An answer computed after reading version V
-    /// is current exactly while the version is still V.
-    public var dataVersion: Int { writer.batches.load(ordering: .sequentiallyConsistent) }
-
-    /// Time spent in the database, for the metrics.
-    public struct Timing: Sendable {
-        public var readSeconds: Double
-        public var reads: Int
-        public var writeSeconds: Double
-        public var writes: Int
-        public var commits: Int
-    }
-
-    public var timing: Timing {
-        Timing(readSeconds: Double(readNanos.load(ordering: .relaxed)) / 1e9, reads: readCount.load(ordering: .relaxed),
-               writeSeconds: Double(writeNanos.load(ordering: .relaxed)) / 1e9, writes: writer.writes.load(ordering: .relaxed),
-               commits: writer.batches.load(ordering: .relaxed))
-    }
-
-    private func measure<T>(_ nanos: borrowing Atomic<Int>, _ body: () throws -> T) rethrows -> T {
-        let start = DispatchTime.now().uptimeNanoseconds
-        defer { nanos.add(Int(DispatchTime.now().uptimeNanoseconds - start), ordering: .relaxed) }
-        return try body()
-    }
-
-    /// Runs `body` atomically (a savepoint of a group-committed transaction) and returns
-    /// once it is durable; maps database errors to `StoreError`.
-    func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
-        do {
-            return try measure(writeNanos) { try writer.write { db in (try body(db), []) } }
-        } catch let e as StoreError {
-            throw e
-        } catch {
-            throw StoreError.database("\(error)")
-        }
-    }
-
-    /// Like `write`, for writes that append change events: the events are published to
-    /// the change hub after the commit, in seq order, before the write returns.
-    func writeEvents<T>(_ body: (Database) throws -> (T, [EventKey])) throws(StoreError) -> T {
-        do {
-            return try measure(writeNanos) { try writer.write(body) }
-        } catch let e as StoreError {
-            throw e
-        } catch {
-            throw StoreError.database("\(error)")
-        }
-    }
-
-    func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
-        do {
-            readCount.add(1, ordering: .relaxed)
-            return try measure(readNanos) { try pool.read(body) }
-        } catch let e as StoreError {
-            throw e
-        } catch {
-            throw StoreError.database("\(error)")
-        }
-    }
-
-    /// True when the database answers a query.
-    public func isReady() -> Bool {
-        (try? pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
-    }
-
-    /// A consistent copy of the live database at `path`, through SQLite's backup API.
-    public func backup(to path: String) throws {
-        do {
-            let destination = try DatabaseQueue(path: path)
-            try pool.backup(to: destination)
-            try destination.close()
-        } catch {
-            throw StoreError.database("backup to \(path) failed: \(error)")
-        }
-    }
-
+    /// The feed's head and waiters, told of every committed event in seq order.
+    var changes: ChangeHub { get }
+    /// Grows with every committed write batch (on any process sharing the database, as far
+    /// as the engine can tell). An answer computed after reading version V is current
+    /// exactly while the version is still V.
+    var dataVersion: Int { get }
     /// The store's clock: what `recorded_at` and every other server time is taken from.
-    public var now: Timestamp { clock() }
+    var now: Timestamp { get }
+    /// Time spent in the database, for the metrics.
+    var timing: StoreTiming { get }
+    /// True when the database answers a query.
+    func isReady() -> Bool
+    /// Applies pending migrations; returns the names applied.
+    @discardableResult func migrate() throws -> [String]
+    /// A consistent copy of the live database at `path` (or an error saying how to make
+    /// one with the engine's own tools).
+    func backup(to path: String) throws
+
+    // MARK: Cities
+
+    /// Every city and spelling, folded for lookups. Cheap: a copy of an in-memory value.
+    var gazetteer: Gazetteer { get }
+    /// The city a request names, or a 422 on `field` with suggestions.
+    func resolveCity(_ name: CityName, field: String) throws(StoreError) -> City
+    /// Adds a city with its aliases (admin). 409 when a spelling belongs to another city.
+    func addCity(_ new: NewCity, keeping keeper: AnswerKeeper<City>?) throws(StoreError) -> City
+    /// Adds a spelling to a city (editor). 409 when another city owns it; a spelling the
+    /// city already has changes nothing.
+    func addAlias(_ alias: String, toCity id: Int64, keeping keeper: AnswerKeeper<City>?) throws(StoreError) -> City
+
+    // MARK: Sources
+
+    /// Finds the source with the same kind, name and url, or creates it; and whether it was created.
+    func findOrCreateSource(_ new: NewSource, keeping keeper: AnswerKeeper<(Source, created: Bool)>?) throws(StoreError) -> (Source, created: Bool)
+    func source(id: Int64) throws(StoreError) -> Source
+    /// Sources whose name contains `query` (folded), of `kind`, by id after `after`.
+    func sources(query: String?, kind: Source.Kind?, after: Int64?, limit: Int) throws(StoreError) -> [Source]
+
+    // MARK: Strikes
+
+    func strike(id: Int64) throws(StoreError) -> Strike
+    /// Non-merged strikes, newest `occurred_at` first.
+    func strikes(_ q: StrikeQuery) throws(StoreError) -> [Strike]
+    func createStrike(_ new: NewStrike, keeping keeper: AnswerKeeper<Strike>?) throws(StoreError) -> Strike
+    /// Applies a merge patch of descriptive fields; `ifMatch` is the version the client
+    /// last saw (412 when stale).
+    func patchStrike(id: Int64, _ patch: StrikePatch, ifMatch: Int64?) throws(StoreError) -> Strike
+    /// Merges strike `id` into strike `target` (following chains): a pointer, not a move.
+    func merge(strike id: Int64, into target: Int64, keeping keeper: AnswerKeeper<Strike>?) throws(StoreError) -> Strike
+
+    // MARK: Revisions and reports
+
+    /// Appends figures to a strike (or to the strike it was merged into).
+    func appendRevision(toStrike id: Int64, _ figures: Figures, keeping keeper: AnswerKeeper<RevisionWrite>?) throws(StoreError) -> RevisionWrite
+    /// Voids a revision: it stays in the history and stops counting. 409 the second time.
+    func voidRevision(seq: Int64, reason: String, keeping keeper: AnswerKeeper<RevisionWrite>?) throws(StoreError) -> RevisionWrite
+    /// A strike's history (its own revisions and those of strikes merged into it), in seq
+    /// order, voided ones included; `after` is the last seq seen.
+    func revisions(ofStrike id: Int64, after: Int64?, limit: Int) throws(StoreError) -> [Revision]
+    func revisionExists(seq: Int64) throws(StoreError) -> Bool
+    /// Ingests one report in one transaction: finds (within `window` seconds) or creates
+    /// the strike, fills in the fields it lacks, appends a revision when figures are stated.
+    func ingest(_ report: Report, window: Int64, keeping keeper: AnswerKeeper<ReportOutcome>?) throws(StoreError) -> ReportOutcome
+
+    // MARK: Reading
+
+    /// The strikes a casualties query covers, in `occurred_at` order, with their tolls.
+    func casualties(_ q: CasualtyQuery) throws(StoreError) -> [CasualtyLine]
+    /// Feed events with `seq > since` matching `filter`, ascending, at most `limit`; and
+    /// the feed's head in the same snapshot.
+    func changes(since: Int64, filter: FeedFilter, limit: Int) throws(StoreError) -> (items: [ChangeEvent], head: Int64)
+
+    // MARK: Keys and idempotency
+
+    /// Creates a key and returns its secret; only its hash is stored.
+    func createKey(name: String, role: Role) throws(StoreError) -> String
+    func keys() throws(StoreError) -> [APIKey]
+    /// Revokes a key by name; 404 when there is none.
+    func revokeKey(name: String) throws(StoreError)
+    /// The live (not revoked) key with this secret, if any.
+    func authenticate(_ key: String) -> APIKey?
+    /// The answer kept for `(apiKey, key)` within `Idempotency.window`, if any.
+    func storedResponse(apiKey: Int64, key: String) throws(StoreError) -> StoredResponse?
+    /// Keeps an answer unless one is kept already under the key.
+    func storeResponse(_ r: StoredResponse, apiKey: Int64, key: String) throws(StoreError)
 }
 
-extension Row {
-    func timestamp(_ column: String) -> Timestamp { Timestamp(seconds: self[column]) }
-    func optionalTimestamp(_ column: String) -> Timestamp? { (self[column] as Int64?).map(Timestamp.init(seconds:)) }
+extension LedgerStore {
+    public func resolveCity(_ name: CityName) throws(StoreError) -> City { try resolveCity(name, field: "city") }
+    public func addCity(_ new: NewCity) throws(StoreError) -> City { try addCity(new, keeping: nil) }
+    public func addAlias(_ alias: String, toCity id: Int64) throws(StoreError) -> City { try addAlias(alias, toCity: id, keeping: nil) }
+    public func findOrCreateSource(_ new: NewSource) throws(StoreError) -> (Source, created: Bool) { try findOrCreateSource(new, keeping: nil) }
+    public func createStrike(_ new: NewStrike) throws(StoreError) -> Strike { try createStrike(new, keeping: nil) }
+    public func merge(strike id: Int64, into target: Int64) throws(StoreError) -> Strike { try merge(strike: id, into: target, keeping: nil) }
+    public func appendRevision(toStrike id: Int64, _ figures: Figures) throws(StoreError) -> RevisionWrite {
+        try appendRevision(toStrike: id, figures, keeping: nil)
+    }
+    public func voidRevision(seq: Int64, reason: String) throws(StoreError) -> RevisionWrite { try voidRevision(seq: seq, reason: reason, keeping: nil) }
+    public func ingest(_ report: Report, window: Int64) throws(StoreError) -> ReportOutcome { try ingest(report, window: window, keeping: nil) }
+}
+
+/// Time spent in the database, for the metrics.
+public struct StoreTiming: Sendable {
+    public var readSeconds: Double
+    public var reads: Int
+    public var writeSeconds: Double
+    public var writes: Int
+    public var commits: Int
+    public init(readSeconds: Double, reads: Int, writeSeconds: Double, writes: Int, commits: Int) {
+        self.readSeconds = readSeconds; self.reads = reads; self.writeSeconds = writeSeconds
+        self.writes = writes; self.commits = commits
+    }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LedgerAPI
 import LedgerModel
+import LedgerSQLite
 import LedgerStore
 import Logging
 import SocketHTTP
@@ -43,7 +44,7 @@ struct DatabaseOption: ParsableArguments {
 
     func open() throws -> LedgerStore {
         do {
-            return try LedgerStore(path: path)
+            return try SQLiteStore(path: path)
         } catch {
             throw CommandError("\(error)")
         }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import LedgerAPI
+import LedgerSQLite
 import LedgerStore
 import SocketHTTP
 import Testing
@@ -73,7 +74,7 @@ struct MoreTests {
         _ = ChangesTests.history(ledger)
         let path = ledger.directory.appendingPathComponent("test.sqlite").path
         let clock = ledger.clock
-        let store = try LedgerStore(path: path, clock: { clock.now })
+        let store = try SQLiteStore(path: path, clock: { clock.now })
         let service = LedgerService(store: store)
         let client = APIClient(service: service, key: nil)
         let all = client.get("/v1/changes")

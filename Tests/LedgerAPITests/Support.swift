@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import LedgerAPI
 import LedgerModel
+import LedgerSQLite
 import LedgerStore
 import SocketHTTP
 import Synchronization
@@ -101,7 +102,7 @@ final class Ledger: @unchecked Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let clock = TestClock(start)
         self.clock = clock
-        store = try LedgerStore(path: directory.appendingPathComponent("test.sqlite").path, clock: { clock.now })
+        store = try SQLiteStore(path: directory.appendingPathComponent("test.sqlite").path, clock: { clock.now })
         reporterKey = try store.createKey(name: "reporter", role: .reporter)
         editorKey = try store.createKey(name: "editor", role: .editor)
         adminKey = try store.createKey(name: "admin", role: .admin)

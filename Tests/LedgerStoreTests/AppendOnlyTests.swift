@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import LedgerModel
 import Testing
+@testable import LedgerSQLite
 @testable import LedgerStore
 
 @Suite struct AppendOnlyTests {
@@ -14,7 +15,7 @@ import Testing
         "DELETE FROM revision_voids",
     ])
     func historyTablesRefuseUpdateAndDelete(_ sql: String) throws {
-        try withStore { (store, _, _) throws in
+        try withSQLiteStore { (store, _, _) throws in
             let a = try store.ingest(Report(city: .name("Kiev"), occurredAt: ts("2025-10-10T05:30:00+03:00"), source: mayor,
                                             killed: 3, injured: 3), window: window)
             let second = try store.appendRevision(toStrike: a.strike.id, Figures(killed: 4, injured: nil, source: president))

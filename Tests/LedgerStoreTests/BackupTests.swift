@@ -4,11 +4,12 @@ import GRDB
 import LedgerModel
 import Synchronization
 import Testing
+@testable import LedgerSQLite
 @testable import LedgerStore
 
 @Suite struct BackupTests {
     @Test func backupWhileAnotherThreadWrites() throws {
-        try withStore { (store, _, dir) throws in
+        try withSQLiteStore { (store, _, dir) throws in
             let a = try store.ingest(mayorReport, window: window)
             let k = try store.ingest(Report(city: .name("Kharkiv"), occurredAt: ts("2025-10-10T01:00:00Z"), source: rescuers, injured: 3),
                                      window: window)
@@ -60,7 +61,7 @@ import Testing
 
                 // The copy is a working database: it opens as a store, needs no migration,
                 // and its tolls follow the rule.
-                let restored = try LedgerStore(path: copy.path)
+                let restored = try SQLiteStore(path: copy.path)
                 #expect(try restored.migrate() == [])
                 #expect(restored.changes.head == Int64(revisions))
                 for id in [a.strike.id, k.strike.id] {

@@ -1,6 +1,7 @@
 import Foundation
 import LedgerModel
 import Testing
+@testable import LedgerSQLite
 @testable import LedgerStore
 
 @Suite struct CasualtyTests {
@@ -16,8 +17,8 @@ import Testing
         return q
     }
 
-    @Test func localDatesAndInstants() throws {
-        try withStore(at: ts("2025-10-12T00:00:00Z")) { (store, _, _) throws in
+    @Test(arguments: Engine.available) func localDatesAndInstants(_ engine: Engine) throws {
+        try withStore(engine, at: ts("2025-10-12T00:00:00Z")) { (store, _, _) throws in
             // 22:30 UTC on the 9th is 01:30 on the 10th in Kyiv (UTC+3 in October).
             let a = try store.ingest(Report(city: .name("Kyiv"), occurredAt: ts("2025-10-09T22:30:00Z"), source: mayor,
                                             killed: 2, injured: 5), window: window).strike
@@ -57,8 +58,8 @@ import Testing
         }
     }
 
-    @Test func asOfShowsTheAnswerAsItWasKnownThen() throws {
-        try withStore(at: ts("2025-10-10T03:00:00Z")) { (store, clock, _) throws in
+    @Test(arguments: Engine.available) func asOfShowsTheAnswerAsItWasKnownThen(_ engine: Engine) throws {
+        try withStore(engine, at: ts("2025-10-10T03:00:00Z")) { (store, clock, _) throws in
             let t1 = clock.now
             let a = try store.ingest(Report(city: .name("Kyiv"), occurredAt: ts("2025-10-10T02:30:00Z"), source: mayor,
                                             killed: 3, injured: 3, reportedAt: t1), window: window)

@@ -3,6 +3,7 @@ import Foundation
 import LedgerModel
 import Synchronization
 import Testing
+@testable import LedgerSQLite
 @testable import LedgerStore
 
 @Suite struct ChangesTests {
@@ -23,8 +24,8 @@ import Testing
         return (a.strike.id, k.strike.id, m.id)
     }
 
-    @Test func seqIsStrictlyIncreasingAndGapFree() throws {
-        try withStore { (store, _, _) throws in
+    @Test(arguments: Engine.available) func seqIsStrictlyIncreasingAndGapFree(_ engine: Engine) throws {
+        try withStore(engine) { (store, _, _) throws in
             let s = try scenario(store)
             let (items, head) = try store.changes(since: 0, filter: FeedFilter(), limit: 1000)
             #expect(items.map(\.seq) == Array(1...7))
@@ -58,8 +59,8 @@ import Testing
         }
     }
 
-    @Test func filtersByCityAndStrike() throws {
-        try withStore { (store, _, _) throws in
+    @Test(arguments: Engine.available) func filtersByCityAndStrike(_ engine: Engine) throws {
+        try withStore(engine) { (store, _, _) throws in
             let s = try scenario(store)
             let kharkiv = try store.changes(since: 0, filter: FeedFilter(cityId: kharkivId), limit: 100)
             #expect(kharkiv.items.map(\.seq) == [3, 7])
@@ -75,8 +76,30 @@ import Testing
         }
     }
 
-    @Test func hubKnowsWithoutAQueryWhetherAMatchingEventExists() throws {
-        try withStore { (store, _, dir) throws in
+    /// A strike recorded under Kharkiv merged into one under Kyiv: a poller following either
+    /// city sees the merge, from the database and from the hub alike.
+    @Test(arguments: Engine.available) func aMergeIsSeenThroughTheCityFilterOfEitherStrike(_ engine: Engine) throws {
+        try withStore(engine) { (store, _, _) throws in
+            let kyiv = try store.ingest(mayorReport, window: window)
+            let kharkiv = try store.ingest(Report(city: .name("Kharkiv"), occurredAt: ts("2025-10-10T02:40:00Z"), source: rescuers, killed: 1),
+                                           window: window)
+            let head = store.changes.head
+            #expect(store.changes.hasEvent(after: head, matching: FeedFilter(cityId: kharkivId)) == false)
+            _ = try store.merge(strike: kharkiv.strike.id, into: kyiv.strike.id)
+            let merge = store.changes.head
+            for city in [kyivId, kharkivId] {
+                let items = try store.changes(since: head, filter: FeedFilter(cityId: city), limit: 100).items
+                #expect(items.map(\.seq) == [merge], "city \(city)")
+                #expect(items.first?.kind == .merge && items.first?.mergedStrikeId == kharkiv.strike.id)
+                #expect(store.changes.hasEvent(after: head, matching: FeedFilter(cityId: city)) == true, "hub, city \(city)")
+            }
+            #expect(try store.changes(since: head, filter: FeedFilter(cityId: odesaId), limit: 100).items.isEmpty)
+            #expect(store.changes.hasEvent(after: head, matching: FeedFilter(cityId: odesaId)) == false)
+        }
+    }
+
+    @Test(arguments: Engine.available) func hubKnowsWithoutAQueryWhetherAMatchingEventExists(_ engine: Engine) throws {
+        try withStore(engine) { (store, _, dir) throws in
             let s = try scenario(store)
             let hub = store.changes
             #expect(hub.hasEvent(after: 7, matching: FeedFilter()) == false)
@@ -88,7 +111,7 @@ import Testing
             #expect(hub.hasEvent(after: 5, matching: FeedFilter(strikeId: s.merged)) == true)
 
             // A store opened on an existing feed knows the head; older cursors ask the database.
-            let reopened = try LedgerStore(path: dir.path())
+            let reopened = try engine.reopen(dir)
             #expect(reopened.changes.head == 7)
             #expect(reopened.changes.hasEvent(after: 7, matching: FeedFilter(cityId: kyivId)) == false)
             #expect(reopened.changes.hasEvent(after: 2, matching: FeedFilter()) == true)
@@ -96,8 +119,8 @@ import Testing
         }
     }
 
-    @Test func waitersWakeAfterAMatchingCommitOnly() throws {
-        try withStore { (store, _, _) throws in
+    @Test(arguments: Engine.available) func waitersWakeAfterAMatchingCommitOnly(_ engine: Engine) throws {
+        try withStore(engine) { (store, _, _) throws in
             let a = try store.ingest(mayorReport, window: window)
             let k = try store.ingest(Report(city: .name("Kharkiv"), occurredAt: ts("2025-10-10T01:00:00Z"), source: rescuers, injured: 3),
                                      window: window)
@@ -136,8 +159,8 @@ import Testing
         }
     }
 
-    @Test func aWaiterIsWokenByACommitOnAnotherThread() throws {
-        try withStore { (store, _, _) throws in
+    @Test(arguments: Engine.available) func aWaiterIsWokenByACommitOnAnotherThread(_ engine: Engine) throws {
+        try withStore(engine) { (store, _, _) throws in
             let a = try store.ingest(mayorReport, window: window)
             let since = store.changes.head
             let semaphore = DispatchSemaphore(value: 0)

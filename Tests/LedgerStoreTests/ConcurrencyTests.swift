@@ -3,11 +3,12 @@ import Foundation
 import LedgerModel
 import Synchronization
 import Testing
+@testable import LedgerSQLite
 @testable import LedgerStore
 
 @Suite struct ConcurrencyTests {
-    @Test func concurrentWritersKeepTheFeedGapFreeAndTollsExact() throws {
-        try withStore { (store, _, _) throws in
+    @Test(arguments: Engine.available) func concurrentWritersKeepTheFeedGapFreeAndTollsExact(_ engine: Engine) throws {
+        try withStore(engine) { (store, _, _) throws in
             let cities: [CityName] = [.name("Kyiv"), .name("Kharkiv"), .name("Odesa"), .name("Dnipro")]
             var strikes: [Int64] = []
             for c in cities { strikes.append(try store.createStrike(NewStrike(city: c, occurredAt: ts("2025-10-10T02:30:00Z"))).id) }
@@ -52,8 +53,8 @@ import Testing
         }
     }
 
-    @Test func concurrentReportsOfOneStrikeCreateItOnce() throws {
-        try withStore { (store, _, _) throws in
+    @Test(arguments: Engine.available) func concurrentReportsOfOneStrikeCreateItOnce(_ engine: Engine) throws {
+        try withStore(engine) { (store, _, _) throws in
             let outcomes = Mutex<[ReportOutcome]>([])
             let group = DispatchGroup()
             for i in 0..<6 {

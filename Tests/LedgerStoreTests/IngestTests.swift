@@ -1,6 +1,7 @@
 import Foundation
 import LedgerModel
 import Testing
+@testable import LedgerSQLite
 @testable import LedgerStore
 
 /// The seed scenario: the mayor's report, then the president's, about the same night's attack.
@@ -14,8 +15,8 @@ let presidentReport = Report(city: .name("Київ"), occurredAt: ts("2025-10-10
                              description: "a different description", damage: "Azerbaijani embassy damaged")
 
 @Suite struct IngestTests {
-    @Test func seedScenario() throws {
-        try withStore(at: ts("2025-10-10T08:00:00Z")) { (store, clock, _) throws in
+    @Test(arguments: Engine.available) func seedScenario(_ engine: Engine) throws {
+        try withStore(engine, at: ts("2025-10-10T08:00:00Z")) { (store, clock, _) throws in
             let a = try store.ingest(mayorReport, window: window)
             #expect(a.matched == false)
             #expect(a.strike.city == CityRef(id: kyivId, name: "Kyiv"))
@@ -73,8 +74,8 @@ let presidentReport = Report(city: .name("Київ"), occurredAt: ts("2025-10-10
         }
     }
 
-    @Test func matchingPicksTheNearestStrikeWithinTheWindow() throws {
-        try withStore { (store, _, _) throws in
+    @Test(arguments: Engine.available) func matchingPicksTheNearestStrikeWithinTheWindow(_ engine: Engine) throws {
+        try withStore(engine) { (store, _, _) throws in
             let early = try store.createStrike(NewStrike(city: .name("Kyiv"), occurredAt: ts("2025-10-10T01:00:00Z")))
             let late = try store.createStrike(NewStrike(city: .name("Kyiv"), occurredAt: ts("2025-10-10T05:00:00Z")))
             let r1 = try store.ingest(Report(city: .name("Kiev"), occurredAt: ts("2025-10-10T03:30:00Z"), source: mayor, killed: 1),
@@ -93,8 +94,8 @@ let presidentReport = Report(city: .name("Київ"), occurredAt: ts("2025-10-10
         }
     }
 
-    @Test func strikeIdRoute() throws {
-        try withStore(at: ts("2025-10-10T09:00:00Z")) { (store, _, _) throws in
+    @Test(arguments: Engine.available) func strikeIdRoute(_ engine: Engine) throws {
+        try withStore(engine, at: ts("2025-10-10T09:00:00Z")) { (store, _, _) throws in
             let a = try store.ingest(mayorReport, window: window)
             // No city, no occurred_at: the strike is named outright. reported_at defaults to now.
             let b = try store.ingest(Report(city: nil, occurredAt: nil, strikeId: a.strike.id, source: president, killed: 5),
@@ -138,8 +139,8 @@ let presidentReport = Report(city: .name("Київ"), occurredAt: ts("2025-10-10
         }
     }
 
-    @Test func descriptiveFieldsAreFilledOnlyWhenMissing() throws {
-        try withStore { (store, clock, _) throws in
+    @Test(arguments: Engine.available) func descriptiveFieldsAreFilledOnlyWhenMissing(_ engine: Engine) throws {
+        try withStore(engine) { (store, clock, _) throws in
             let a = try store.ingest(Report(city: .name("Odesa"), occurredAt: ts("2025-10-10T01:00:00Z"), source: mayor),
                                      window: window)
             #expect(!a.matched && a.revision == nil && a.strike.version == 1)

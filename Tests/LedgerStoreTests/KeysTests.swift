@@ -2,11 +2,12 @@ import Foundation
 import GRDB
 import LedgerModel
 import Testing
+@testable import LedgerSQLite
 @testable import LedgerStore
 
 @Suite struct KeysTests {
-    @Test func createdKeyAuthenticatesAndIsNeverStored() throws {
-        try withStore { (store, clock, dir) throws in
+    @Test(arguments: Engine.available) func createdKeyAuthenticatesAndIsNeverStored(_ engine: Engine) throws {
+        try withStore(engine) { (store, clock, dir) throws in
             let key = try store.createKey(name: "ci", role: .editor)
             #expect(key.count >= 32)
             let other = try store.createKey(name: "bot", role: .reporter)
@@ -23,7 +24,8 @@ import Testing
             #expect(try store.keys().map(\.name) == ["ci", "bot"])
 
             // No column of api_keys holds the key, in any form SQLite can render.
-            let hits = try store.pool.read { db in
+            guard let sqlite = store as? SQLiteStore else { return }
+            let hits = try sqlite.pool.read { db in
                 try Int.fetchOne(db, sql: """
                     SELECT count(*) FROM api_keys
                     WHERE instr(CAST(key_hash AS TEXT), ?) OR instr(name, ?) OR instr(role, ?)
@@ -32,7 +34,7 @@ import Testing
             }
             #expect(hits == 0)
             // Nor do the database files.
-            try store.pool.writeWithoutTransaction { db in _ = try db.checkpoint(.full) }
+            try sqlite.pool.writeWithoutTransaction { db in _ = try db.checkpoint(.full) }
             let needle = Data(key.utf8)
             for file in try FileManager.default.contentsOfDirectory(atPath: dir.url.path) {
                 let bytes = try Data(contentsOf: dir.url.appendingPathComponent(file))
@@ -41,8 +43,8 @@ import Testing
         }
     }
 
-    @Test func revokeAndNameRules() throws {
-        try withStore { (store, clock, _) throws in
+    @Test(arguments: Engine.available) func revokeAndNameRules(_ engine: Engine) throws {
+        try withStore(engine) { (store, clock, _) throws in
             let key = try store.createKey(name: "ci", role: .admin)
             let dup = #expect(throws: StoreError.self) { try store.createKey(name: "ci", role: .reporter) }
             #expect(dup?.kind == "conflict")
@@ -62,18 +64,18 @@ import Testing
         }
     }
 
-    @Test func idempotencyRoundTripAndExpiry() throws {
-        try withStore(at: ts("2025-10-10T12:00:00Z")) { (store, clock, _) throws in
+    @Test(arguments: Engine.available) func idempotencyRoundTripAndExpiry(_ engine: Engine) throws {
+        try withStore(engine, at: ts("2025-10-10T12:00:00Z")) { (store, clock, _) throws in
             _ = try store.createKey(name: "a", role: .reporter)
             _ = try store.createKey(name: "b", role: .reporter)
             let ids = try store.keys().map(\.id)
             let body = Array(#"{"city":"Kiev"}"#.utf8)
-            let first = StoredResponse(method: "POST", path: "/v1/reports", bodyHash: LedgerStore.bodyHash(body), status: 201,
+            let first = StoredResponse(method: "POST", path: "/v1/reports", bodyHash: Idempotency.bodyHash(body), status: 201,
                                        response: Array("HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\n{}".utf8) + [0, 255])
             try store.storeResponse(first, apiKey: ids[0], key: "k-1")
             #expect(try store.storedResponse(apiKey: ids[0], key: "k-1") == first)
             #expect(first.bodyHash.count == 32)
-            #expect(LedgerStore.bodyHash(body) != LedgerStore.bodyHash(body + [32]))
+            #expect(Idempotency.bodyHash(body) != Idempotency.bodyHash(body + [32]))
             // Keys are per API key.
             #expect(try store.storedResponse(apiKey: ids[1], key: "k-1") == nil)
             #expect(try store.storedResponse(apiKey: ids[0], key: "k-2") == nil)

@@ -1,6 +1,7 @@
 import Foundation
 import LedgerModel
 import Testing
+@testable import LedgerSQLite
 @testable import LedgerStore
 
 @Suite struct MergeTests {
@@ -11,8 +12,8 @@ import Testing
         }
     }
 
-    @Test func mergeChainKeepsRevisionsWhereTheyWereRecorded() throws {
-        try withStore(at: ts("2025-10-12T00:00:00Z")) { (store, clock, _) throws in
+    @Test(arguments: Engine.available) func mergeChainKeepsRevisionsWhereTheyWereRecorded(_ engine: Engine) throws {
+        try withStore(engine, at: ts("2025-10-12T00:00:00Z")) { (store, clock, _) throws in
             try elevenStrikes(store)
             let r7 = try store.appendRevision(toStrike: 7, Figures(killed: 3, injured: 3, reportedAt: ts("2025-10-10T03:10:00Z"), source: mayor))
             let r9 = try store.appendRevision(toStrike: 9, Figures(killed: 4, injured: nil, reportedAt: ts("2025-10-10T07:45:00Z"), source: president))
@@ -82,8 +83,8 @@ import Testing
         }
     }
 
-    @Test func mergedStrikesNeverMatchReports() throws {
-        try withStore(at: ts("2025-10-12T00:00:00Z")) { (store, _, _) throws in
+    @Test(arguments: Engine.available) func mergedStrikesNeverMatchReports(_ engine: Engine) throws {
+        try withStore(engine, at: ts("2025-10-12T00:00:00Z")) { (store, _, _) throws in
             try elevenStrikes(store)
             _ = try store.merge(strike: 7, into: 11)
             // Strike 7 occurred at 2025-10-07T02:30Z: a report at that minute no longer matches it.

@@ -3,6 +3,7 @@ import GRDB
 @testable import LedgerMigrations
 import LedgerModel
 import Testing
+@testable import LedgerSQLite
 @testable import LedgerStore
 
 @Suite struct MigrationTests {
@@ -10,12 +11,12 @@ import Testing
         let dir = TempDir()
         let clock = TestClock(ts("2025-10-10T08:00:00Z"))
         do {
-            let first = try LedgerStore(path: dir.path(), clock: clock.function)
+            let first = try SQLiteStore(path: dir.path(), clock: clock.function)
             #expect(try first.migrate() == [])
             _ = try first.ingest(Report(city: .name("Kiev"), occurredAt: ts("2025-10-10T05:30:00+03:00"), source: mayor,
                                         killed: 3, injured: 3), window: window)
         }
-        let second = try LedgerStore(path: dir.path(), clock: clock.function)
+        let second = try SQLiteStore(path: dir.path(), clock: clock.function)
         #expect(try second.migrate() == [])
         #expect(try second.migrate() == [])
         let names = try second.pool.read { db in
@@ -36,7 +37,7 @@ import Testing
     }
 
     @Test func synchronousIsFullAndJournalIsWAL() throws {
-        try withStore { (store, _, _) throws in
+        try withSQLiteStore { (store, _, _) throws in
             let read = try store.pool.read { db in
                 (try Int.fetchOne(db, sql: "PRAGMA synchronous")!, try String.fetchOne(db, sql: "PRAGMA journal_mode")!)
             }
@@ -86,12 +87,12 @@ import Testing
     @Test func theStoreRefusesToOpenADatabaseWhoseSchemaMigrationChanged() throws {
         let dir = TempDir()
         do {
-            let store = try LedgerStore(path: dir.path())
+            let store = try SQLiteStore(path: dir.path())
             try store.pool.write { db in
                 try db.execute(sql: "UPDATE schema_migrations SET checksum = 'abc' WHERE name = '0001_schema.sql'")
             }
         }
-        #expect(throws: StoreError.migrationEdited(name: "0001_schema.sql")) { try LedgerStore(path: dir.path()) }
+        #expect(throws: StoreError.migrationEdited(name: "0001_schema.sql")) { try SQLiteStore(path: dir.path()) }
     }
 
     @Test func embeddedMigrationsAreListedInOrder() {

@@ -1,11 +1,12 @@
 import Foundation
 import LedgerModel
 import Testing
+@testable import LedgerSQLite
 @testable import LedgerStore
 
 @Suite struct StrikeTests {
-    @Test func patchBumpsTheVersionOnceAndOnlyOnChange() throws {
-        try withStore { (store, clock, _) throws in
+    @Test(arguments: Engine.available) func patchBumpsTheVersionOnceAndOnlyOnChange(_ engine: Engine) throws {
+        try withStore(engine) { (store, clock, _) throws in
             let s = try store.createStrike(NewStrike(city: .name("Kyiv"), occurredAt: ts("2025-10-10T02:30:00Z"), description: "first"))
             #expect(s.version == 1 && s.localDate.description == "2025-10-10")
             clock.advance(60)
@@ -38,15 +39,16 @@ import Testing
         }
     }
 
-    @Test func unknownCityOrUnopenablePathIsReported() throws {
-        try withStore { (store, _, _) throws in
+    @Test(arguments: Engine.available) func unknownCityOrUnopenablePathIsReported(_ engine: Engine) throws {
+        try withStore(engine) { (store, _, _) throws in
             let e = #expect(throws: StoreError.self) {
                 try store.createStrike(NewStrike(city: .name("Atlantis"), occurredAt: ts("2025-10-10T02:30:00Z")))
             }
             #expect(e?.invalidFields == ["city"])
             #expect(store.isReady())
         }
-        let e = #expect(throws: StoreError.self) { try LedgerStore(path: "/nonexistent-dir-\(UUID().uuidString)/x.sqlite") }
+        guard engine == .sqlite else { return }
+        let e = #expect(throws: StoreError.self) { try SQLiteStore(path: "/nonexistent-dir-\(UUID().uuidString)/x.sqlite") }
         #expect(e?.kind == "database")
     }
 }

@@ -3,6 +3,7 @@ import GRDB
 import LedgerModel
 import Synchronization
 import Testing
+@testable import LedgerSQLite
 @testable import LedgerStore
 
 /// A clock the test moves by hand.
@@ -31,12 +32,42 @@ final class TempDir {
     deinit { try? FileManager.default.removeItem(at: url) }
 }
 
-/// Runs `body` with a store on a new database file; the files are removed afterwards.
-func withStore(at start: Timestamp = ts("2025-10-10T12:00:00Z"),
-               _ body: (LedgerStore, TestClock, TempDir) throws -> Void) throws {
+/// The engines the store suite runs on. Every behaviour test takes one as its argument,
+/// so the one suite checks every engine.
+enum Engine: String, Sendable, CustomTestStringConvertible {
+    case sqlite
+
+    /// SQLite always.
+    static var available: [Engine] { [.sqlite] }
+
+    var testDescription: String { rawValue }
+
+    /// Opens (creating and migrating) the test's database.
+    func open(_ place: TempDir, clock: @escaping @Sendable () -> Timestamp = { Timestamp(seconds: Int64(Date().timeIntervalSince1970)) }) throws -> any LedgerStore {
+        switch self {
+        case .sqlite: try SQLiteStore(path: place.path(), clock: clock)
+        }
+    }
+
+    /// Opens the same database again, as a restarted server would.
+    func reopen(_ place: TempDir) throws -> any LedgerStore { try open(place) }
+}
+
+/// Runs `body` with a store on a new database; the database is removed afterwards.
+func withStore(_ engine: Engine, at start: Timestamp = ts("2025-10-10T12:00:00Z"),
+               _ body: (any LedgerStore, TestClock, TempDir) throws -> Void) throws {
     let dir = TempDir()
     let clock = TestClock(start)
-    let store = try LedgerStore(path: dir.path(), clock: clock.function)
+    let store = try engine.open(dir, clock: clock.function)
+    return try withExtendedLifetime(dir) { try body(store, clock, dir) }
+}
+
+/// The same for tests of what only SQLite has (its files, pragmas, migrator, backup API).
+func withSQLiteStore(at start: Timestamp = ts("2025-10-10T12:00:00Z"),
+                     _ body: (SQLiteStore, TestClock, TempDir) throws -> Void) throws {
+    let dir = TempDir()
+    let clock = TestClock(start)
+    let store = try SQLiteStore(path: dir.path(), clock: clock.function)
     return try withExtendedLifetime(dir) { try body(store, clock, dir) }
 }
 
@@ -87,7 +118,13 @@ extension LedgerStore {
     /// Every revision of the group a strike's history covers.
     func history(_ id: Int64) throws -> [Revision] { try revisions(ofStrike: id, after: nil, limit: 100_000) }
 
+    /// Rows in a table, asked of the engine underneath.
     func rowCount(_ table: String) throws -> Int {
-        try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)")! }
+        switch self {
+        case let sqlite as SQLiteStore:
+            return try sqlite.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)")! }
+        default:
+            fatalError("no row count for \(type(of: self))")
+        }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import LedgerModel
 import Testing
+@testable import LedgerSQLite
 @testable import LedgerStore
 
 @Suite struct TollTests {
@@ -18,8 +19,8 @@ import Testing
         }
     }
 
-    @Test func tollCacheEqualsTheTollRuleAfterARandomSequence() throws {
-        try withStore(at: ts("2025-10-10T06:00:00Z")) { (store, clock, _) throws in
+    @Test(arguments: Engine.available) func tollCacheEqualsTheTollRuleAfterARandomSequence(_ engine: Engine) throws {
+        try withStore(engine, at: ts("2025-10-10T06:00:00Z")) { (store, clock, _) throws in
             var rng = SplitMix64(seed: 20251010)
             var model = Model()
             let sources = [mayor, president, rescuers]
@@ -99,8 +100,8 @@ import Testing
         }
     }
 
-    @Test func voidingTwiceIsAConflictAndUnknownSeqIsNotFound() throws {
-        try withStore { (store, clock, _) throws in
+    @Test(arguments: Engine.available) func voidingTwiceIsAConflictAndUnknownSeqIsNotFound(_ engine: Engine) throws {
+        try withStore(engine) { (store, clock, _) throws in
             let a = try store.ingest(mayorReport, window: window)
             let b = try store.ingest(presidentReport, window: window)
             clock.advance(60)
@@ -128,8 +129,8 @@ import Testing
         }
     }
 
-    @Test func appendToUnknownStrikeIsNotFound() throws {
-        try withStore { (store, _, _) throws in
+    @Test(arguments: Engine.available) func appendToUnknownStrikeIsNotFound(_ engine: Engine) throws {
+        try withStore(engine) { (store, _, _) throws in
             let e = #expect(throws: StoreError.self) {
                 try store.appendRevision(toStrike: 42, Figures(killed: 1, injured: nil, source: mayor))
             }

@@ -1,39 +1,17 @@
-import Crypto
 import GRDB
 import LedgerModel
 
-/// What a key may do; each role includes the ones before it.
-public enum Role: String, Sendable, CaseIterable, Comparable {
-    case reporter, editor, admin
-    public static func < (a: Role, b: Role) -> Bool {
-        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
-    }
-}
-
-/// An API key as stored: never the key itself, only its SHA-256.
-public struct APIKey: Sendable, Equatable {
-    public var id: Int64
-    public var name: String
-    public var role: Role
-    public var createdAt: Timestamp
-    public var revokedAt: Timestamp?
-}
-
-extension LedgerStore {
-    static func keyHash(_ key: String) -> [UInt8] { Array(SHA256.hash(data: Array(key.utf8))) }
-
+extension SQLiteStore {
     /// Creates a key and returns it; only its hash is stored.
     public func createKey(name: String, role: Role) throws(StoreError) -> String {
-        var rng = SystemRandomNumberGenerator()
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-        let key = "sl_" + String((0..<40).map { _ in alphabet[Int(rng.next(upperBound: UInt64(alphabet.count)))] })
+        let key = APIKey.generateSecret()
         let now = self.now
         try write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM api_keys WHERE name = ?", arguments: [name]) == true {
                 throw StoreError.conflict("a key named \(name) exists already")
             }
             try db.cachedExecute(sql: "INSERT INTO api_keys (name, role, key_hash, created_at) VALUES (?, ?, ?, ?)",
-                           arguments: [name, role.rawValue, Data(Self.keyHash(key)), now.seconds])
+                           arguments: [name, role.rawValue, Data(APIKey.hash(key)), now.seconds])
         }
         return key
     }
@@ -66,9 +44,10 @@ extension LedgerStore {
     public func authenticate(_ key: String) -> APIKey? {
         try? pool.read { db in
             try db.cachedRow(sql: "SELECT * FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL",
-                             arguments: [Data(Self.keyHash(key))]).map(Self.apiKey)
+                             arguments: [Data(APIKey.hash(key))]).map(Self.apiKey)
         }
     }
 }
 
 import struct Foundation.Data
+import LedgerStore

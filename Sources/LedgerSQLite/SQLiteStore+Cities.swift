@@ -1,7 +1,8 @@
 import GRDB
 import LedgerModel
+import LedgerStore
 
-extension LedgerStore {
+extension SQLiteStore {
     /// Every city and spelling, folded for lookups. Cheap: a copy of an in-memory value.
     public var gazetteer: Gazetteer { gazetteerCache.withLock { $0 } }
 
@@ -33,7 +34,7 @@ extension LedgerStore {
     }
 
     /// The city a request names, or a 422 on `field` with suggestions.
-    public func resolveCity(_ name: CityName, field: String = "city") throws(StoreError) -> City {
+    public func resolveCity(_ name: CityName, field: String) throws(StoreError) -> City {
         let g = gazetteer
         if let city = g.city(named: name) { return city }
         switch name {
@@ -45,7 +46,7 @@ extension LedgerStore {
     }
 
     /// Adds a city with its aliases (admin). 409 when a spelling belongs to another city.
-    public func addCity(_ new: NewCity, keeping keeper: AnswerKeeper<City>? = nil) throws(StoreError) -> City {
+    public func addCity(_ new: NewCity, keeping keeper: AnswerKeeper<City>?) throws(StoreError) -> City {
         let now = self.now
         let id: Int64 = try write { db in
             // Checked inside the write transaction, against what is committed, so two
@@ -72,7 +73,7 @@ extension LedgerStore {
 
     /// Adds a spelling to a city (editor). 409 when another city owns it; a spelling the
     /// city already has (in any case or accents) changes nothing.
-    public func addAlias(_ alias: String, toCity id: Int64, keeping keeper: AnswerKeeper<City>? = nil) throws(StoreError) -> City {
+    public func addAlias(_ alias: String, toCity id: Int64, keeping keeper: AnswerKeeper<City>?) throws(StoreError) -> City {
         let now = self.now
         let changed: Bool = try write { db in
             let g = Gazetteer(cities: try Self.fetchCities(db))

@@ -1,7 +1,8 @@
 import GRDB
 import LedgerModel
+import LedgerStore
 
-extension LedgerStore {
+extension SQLiteStore {
     static func source(_ row: Row) -> Source {
         Source(id: row["id"], name: row["name"], kind: Source.Kind(rawValue: row["kind"]) ?? .other, url: row["url"],
                reliability: (row["reliability"] as String?).flatMap(Source.Reliability.init(rawValue:)),
@@ -10,7 +11,7 @@ extension LedgerStore {
 
     /// Finds the source with the same kind, name and url, or creates it.
     /// Returns the source and whether it was created.
-    public func findOrCreateSource(_ new: NewSource, keeping keeper: AnswerKeeper<(Source, created: Bool)>? = nil) throws(StoreError) -> (Source, created: Bool) {
+    public func findOrCreateSource(_ new: NewSource, keeping keeper: AnswerKeeper<(Source, created: Bool)>?) throws(StoreError) -> (Source, created: Bool) {
         let now = self.now
         return try write { db in
             let result = try Self.findOrCreateSource(new, now: now, db)

@@ -1,34 +1,6 @@
 import GRDB
 import LedgerModel
-
-/// Filters of a strike list, and where the previous page ended.
-public struct StrikeQuery: StrikeSelection, Sendable, Equatable {
-    public var cityId: Int64?
-    public var fromDate: CivilDate?
-    public var toDate: CivilDate?
-    public var fromInstant: Timestamp?
-    public var toInstant: Timestamp?
-    /// The `(occurred_at, id)` of the last strike of the previous page.
-    public var after: (occurredAt: Int64, id: Int64)?
-    public var limit: Int = 50
-
-    public init() {}
-
-    public static func == (a: StrikeQuery, b: StrikeQuery) -> Bool {
-        a.cityId == b.cityId && a.fromDate == b.fromDate && a.toDate == b.toDate && a.fromInstant == b.fromInstant
-            && a.toInstant == b.toInstant && a.after?.occurredAt == b.after?.occurredAt && a.after?.id == b.after?.id && a.limit == b.limit
-    }
-}
-
-/// Which strikes a query covers: a city or all, and a range of local dates (in each
-/// strike's own city) and/or of instants. Bounds are inclusive.
-public protocol StrikeSelection {
-    var cityId: Int64? { get }
-    var fromDate: CivilDate? { get }
-    var toDate: CivilDate? { get }
-    var fromInstant: Timestamp? { get }
-    var toInstant: Timestamp? { get }
-}
+import LedgerStore
 
 extension StrikeSelection {
     /// Appends the selection's conditions on `strikes s` to a query.
@@ -41,7 +13,7 @@ extension StrikeSelection {
     }
 }
 
-extension LedgerStore {
+extension SQLiteStore {
     static let strikeColumns = """
         s.*, c.name AS city_name
         """
@@ -114,7 +86,7 @@ extension LedgerStore {
         return db.lastInsertedRowID
     }
 
-    public func createStrike(_ new: NewStrike, keeping keeper: AnswerKeeper<Strike>? = nil) throws(StoreError) -> Strike {
+    public func createStrike(_ new: NewStrike, keeping keeper: AnswerKeeper<Strike>?) throws(StoreError) -> Strike {
         let city = try resolveCity(new.city)
         let now = self.now
         return try write { db in
@@ -190,20 +162,21 @@ extension LedgerStore {
     }
 
     /// Appends a change event carrying the toll right after it; returns its seq.
-    static func appendEvent(_ kind: ChangeEvent.Kind, strike: Strike, merged: Int64? = nil, revisionSeq: Int64? = nil,
+    static func appendEvent(_ kind: ChangeEvent.Kind, strike: Strike, merged: Strike? = nil, revisionSeq: Int64? = nil,
                             toll: Toll, now: Timestamp, _ db: Database) throws -> EventKey {
         try db.cachedExecute(sql: """
-            INSERT INTO change_events (type, strike_id, merged_strike_id, revision_seq, city_id,
+            INSERT INTO change_events (type, strike_id, merged_strike_id, merged_city_id, revision_seq, city_id,
                                        toll_killed, toll_injured, toll_as_of, toll_revisions, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [kind.rawValue, strike.id, merged, revisionSeq, strike.city.id,
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [kind.rawValue, strike.id, merged?.id, merged?.city.id, revisionSeq, strike.city.id,
                              toll.killed, toll.injured, toll.asOf?.seconds, toll.revisions, now.seconds])
-        return EventKey(seq: db.lastInsertedRowID, strikeId: strike.id, mergedStrikeId: merged, cityId: strike.city.id)
+        return EventKey(seq: db.lastInsertedRowID, strikeId: strike.id, mergedStrikeId: merged?.id, cityId: strike.city.id,
+                        mergedCityId: merged?.city.id)
     }
 
     /// Merges strike `id` into strike `into` (following chains). The merged strike keeps
     /// its revisions; the target's toll then covers both.
-    public func merge(strike id: Int64, into target: Int64, keeping keeper: AnswerKeeper<Strike>? = nil) throws(StoreError) -> Strike {
+    public func merge(strike id: Int64, into target: Int64, keeping keeper: AnswerKeeper<Strike>?) throws(StoreError) -> Strike {
         let now = self.now
         return try writeEvents { db in
             let source = try Self.requireStrike(id, db)
@@ -219,7 +192,7 @@ extension LedgerStore {
                 """, arguments: [root.id, now.seconds, now.seconds, id])
             let toll = Toll.derive(from: try Self.facts(ofGroup: try Self.group(of: root.id, db), db))
             try Self.storeToll(toll, on: root.id, now: now, db)
-            let event = try Self.appendEvent(.merge, strike: root, merged: id, toll: toll, now: now, db)
+            let event = try Self.appendEvent(.merge, strike: root, merged: source, toll: toll, now: now, db)
             let merged = try Self.requireStrike(root.id, db)
             try AnswerKeeper.keep(keeper, merged, now: now, db)
             return (merged, [event])

@@ -1,28 +1,8 @@
 import GRDB
 import LedgerModel
+import LedgerStore
 
-/// A casualties question: which strikes (a city or all, a range of local dates or
-/// instants), as known now or at `asOf`.
-public struct CasualtyQuery: StrikeSelection, Sendable, Equatable {
-    public var cityId: Int64?
-    public var fromDate: CivilDate?
-    public var toDate: CivilDate?
-    public var fromInstant: Timestamp?
-    public var toInstant: Timestamp?
-    public var asOf: Timestamp?
-    public init() {}
-}
-
-/// One strike's line in a casualties answer.
-public struct CasualtyLine: Sendable, Equatable {
-    public var id: Int64
-    public var occurredAt: Timestamp
-    public var localDate: CivilDate
-    public var city: CityRef
-    public var toll: Toll
-}
-
-extension LedgerStore {
+extension SQLiteStore {
     /// The strikes a casualties query covers, in `occurred_at` order, with their tolls
     /// (as known at `asOf` when given). Merged strikes never count.
     public func casualties(_ q: CasualtyQuery) throws(StoreError) -> [CasualtyLine] {

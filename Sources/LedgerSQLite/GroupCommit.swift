@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Synchronization
+import LedgerStore
 
 /// Group commit: concurrent write requests are run one after another inside a single
 /// transaction, each in its own savepoint, and made durable by one commit (one fsync).

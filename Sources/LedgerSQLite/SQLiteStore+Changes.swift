@@ -1,7 +1,8 @@
 import GRDB
 import LedgerModel
+import LedgerStore
 
-extension LedgerStore {
+extension SQLiteStore {
     /// Feed events with `seq > since` matching `filter`, ascending, at most `limit`;
     /// and the feed's head in the same snapshot.
     public func changes(since: Int64, filter: FeedFilter, limit: Int) throws(StoreError) -> (items: [ChangeEvent], head: Int64) {
@@ -10,7 +11,9 @@ extension LedgerStore {
                 SELECT e.*, c.name AS city_name FROM change_events e JOIN cities c ON c.id = e.city_id WHERE e.seq > ?
                 """
             var args: [any DatabaseValueConvertible] = [since]
-            if let v = filter.cityId { sql += " AND e.city_id = ?"; args.append(v) }
+            // A merge lies in both strikes' cities: SQLite answers this OR with its two
+            // (city, seq) indexes.
+            if let v = filter.cityId { sql += " AND (e.city_id = ? OR e.merged_city_id = ?)"; args += [v, v] }
             if let v = filter.strikeId { sql += " AND (e.strike_id = ? OR e.merged_strike_id = ?)"; args += [v, v] }
             sql += " ORDER BY e.seq LIMIT ?"
             args.append(limit)

@@ -1,6 +1,7 @@
 import Crypto
 import GRDB
 import LedgerMigrations
+import LedgerStore
 
 /// Applies the embedded SQL migrations in order, once each, each inside its own
 /// transaction, and records the name and SHA-256 of every file applied.

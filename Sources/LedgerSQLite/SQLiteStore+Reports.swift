@@ -1,21 +1,14 @@
 import GRDB
 import LedgerModel
+import LedgerStore
 
-/// What an ingested report did.
-public struct ReportOutcome: Sendable, Equatable {
-    public var strike: Strike
-    public var revision: Revision?
-    /// True when the report was matched to a strike already known.
-    public var matched: Bool
-}
-
-extension LedgerStore {
+extension SQLiteStore {
     /// Ingests one report in one transaction: finds or creates the strike, fills in the
     /// descriptive fields it lacks, appends a revision when figures are stated.
     ///
     /// Without `strike_id` the report matches the nearest non-merged strike in the same
     /// city whose `occurred_at` lies within `window` seconds of the report's.
-    public func ingest(_ report: Report, window: Int64, keeping keeper: AnswerKeeper<ReportOutcome>? = nil) throws(StoreError) -> ReportOutcome {
+    public func ingest(_ report: Report, window: Int64, keeping keeper: AnswerKeeper<ReportOutcome>?) throws(StoreError) -> ReportOutcome {
         let now = self.now
         let city = try report.city.map { name throws(StoreError) in try resolveCity(name) }
         return try writeEvents { db in

@@ -1,4 +1,5 @@
 import GRDB
+import LedgerStore
 
 /// Statements prepared once per connection and reused: every write runs a dozen small
 /// statements, and preparing them anew each time was most of its cost.

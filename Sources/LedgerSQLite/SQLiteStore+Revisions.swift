@@ -1,13 +1,8 @@
 import GRDB
 import LedgerModel
+import LedgerStore
 
-/// A revision as stored, and the toll of its strike right after the write.
-public struct RevisionWrite: Sendable, Equatable {
-    public var revision: Revision
-    public var toll: Toll
-}
-
-extension LedgerStore {
+extension SQLiteStore {
     static let revisionSelect = """
         SELECT r.*, src.name AS source_name, src.kind AS source_kind, v.voided_at, v.reason AS void_reason
         FROM revisions r JOIN sources src ON src.id = r.source_id
@@ -33,7 +28,7 @@ extension LedgerStore {
     /// Appends figures to a strike (or to the strike it was merged into), updates the toll
     /// cache and appends the change event, in one transaction.
     public func appendRevision(toStrike id: Int64, _ figures: Figures,
-                               keeping keeper: AnswerKeeper<RevisionWrite>? = nil) throws(StoreError) -> RevisionWrite {
+                               keeping keeper: AnswerKeeper<RevisionWrite>?) throws(StoreError) -> RevisionWrite {
         let now = self.now
         return try writeEvents { db in
             let root = try Self.resolveRoot(id, db)
@@ -66,7 +61,7 @@ extension LedgerStore {
     }
 
     /// Voids a revision: it stays in the history and stops counting. 409 the second time.
-    public func voidRevision(seq: Int64, reason: String, keeping keeper: AnswerKeeper<RevisionWrite>? = nil) throws(StoreError) -> RevisionWrite {
+    public func voidRevision(seq: Int64, reason: String, keeping keeper: AnswerKeeper<RevisionWrite>?) throws(StoreError) -> RevisionWrite {
         let now = self.now
         return try writeEvents { db in
             var revision = try Self.requireRevision(seq, db)
@@ -99,7 +94,7 @@ extension LedgerStore {
     }
 }
 
-extension LedgerStore {
+extension SQLiteStore {
     public func revisionExists(seq: Int64) throws(StoreError) -> Bool {
         try read { db in try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM revisions WHERE seq = ?"), arguments: [seq]) ?? false }
     }

@@ -1,0 +1,54 @@
+import LedgerModel
+
+/// Filters of a strike list, and where the previous page ended.
+public struct StrikeQuery: StrikeSelection, Sendable, Equatable {
+    public var cityId: Int64?
+    public var fromDate: CivilDate?
+    public var toDate: CivilDate?
+    public var fromInstant: Timestamp?
+    public var toInstant: Timestamp?
+    /// The `(occurred_at, id)` of the last strike of the previous page.
+    public var after: (occurredAt: Int64, id: Int64)?
+    public var limit: Int = 50
+
+    public init() {}
+
+    public static func == (a: StrikeQuery, b: StrikeQuery) -> Bool {
+        a.cityId == b.cityId && a.fromDate == b.fromDate && a.toDate == b.toDate && a.fromInstant == b.fromInstant
+            && a.toInstant == b.toInstant && a.after?.occurredAt == b.after?.occurredAt && a.after?.id == b.after?.id && a.limit == b.limit
+    }
+}
+
+/// Which strikes a query covers: a city or all, and a range of local dates (in each
+/// strike's own city) and/or of instants. Bounds are inclusive.
+public protocol StrikeSelection {
+    var cityId: Int64? { get }
+    var fromDate: CivilDate? { get }
+    var toDate: CivilDate? { get }
+    var fromInstant: Timestamp? { get }
+    var toInstant: Timestamp? { get }
+}
+
+/// A casualties question: which strikes (a city or all, a range of local dates or
+/// instants), as known now or at `asOf`.
+public struct CasualtyQuery: StrikeSelection, Sendable, Equatable {
+    public var cityId: Int64?
+    public var fromDate: CivilDate?
+    public var toDate: CivilDate?
+    public var fromInstant: Timestamp?
+    public var toInstant: Timestamp?
+    public var asOf: Timestamp?
+    public init() {}
+}
+
+/// One strike's line in a casualties answer.
+public struct CasualtyLine: Sendable, Equatable {
+    public var id: Int64
+    public var occurredAt: Timestamp
+    public var localDate: CivilDate
+    public var city: CityRef
+    public var toll: Toll
+    public init(id: Int64, occurredAt: Timestamp, localDate: CivilDate, city: CityRef, toll: Toll) {
+        self.id = id; self.occurredAt = occurredAt; self.localDate = localDate; self.city = city; self.toll = toll
+    }
+}
