@@ -6,7 +6,9 @@
 #   bench/run.sh                 # everything, ~5-8 minutes once built
 # Environment:
 #   STRIKELEDGER_BIN     use this server binary instead of building one
-#   STRIKELEDGER_SHARED  the shared directory (default: ../shared next to the repository)
+#   STRIKELEDGER_SHARED  the folder holding bench/peer (default: ../shared next to the
+#                        repository). The peers are not part of this repository: when
+#                        bench/peer is missing, their rows are skipped with a message.
 #   PEER_BUILD           scratch path for the peer build (default /tmp/peer-build)
 #   BENCH_DURATION       wrk duration per measurement (default 10s)
 #   BENCH_STRIKES        strikes in the dataset (default 20000)
@@ -26,6 +28,15 @@ T_START=$(date +%s)
 LOAD_BEFORE=$(cut -d" " -f1-3 /proc/loadavg)
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# ---- peers: optional, their sources live outside this repository ----------------
+PEERS=1; PEER_NOTE=""
+if [ "${BENCH_SKIP_PEERS:-0}" = 1 ]; then
+  PEERS=0; PEER_NOTE="skipped (BENCH_SKIP_PEERS=1)"
+elif [ ! -f "$PEER_SRC/Package.swift" ]; then
+  PEERS=0; PEER_NOTE="skipped: no peer package at $PEER_SRC"
+  log "peers skipped: no $PEER_SRC/Package.swift. The Hummingbird and FlyingFox peers are not part of this repository; set STRIKELEDGER_SHARED to a folder holding bench/peer to measure them. Every other row runs as usual; the peer ratios will read n/a."
+fi
 
 # ---- tools -----------------------------------------------------------------------
 missing=()
@@ -60,12 +71,7 @@ export STRIKELEDGER_BIN
 # shellcheck source=../scripts/server.sh
 source "$REPO/scripts/server.sh"
 
-PEERS=1
-if [ "${BENCH_SKIP_PEERS:-0}" = 1 ]; then
-  PEERS=0; PEER_NOTE="skipped (BENCH_SKIP_PEERS=1)"
-elif [ ! -f "$PEER_SRC/Package.swift" ]; then
-  PEERS=0; PEER_NOTE="skipped: no peer package at $PEER_SRC"
-else
+if [ "$PEERS" = 1 ]; then
   log "building peers in $PEER_BUILD (about 4 minutes when cold)"
   # SwiftPM writes Package.resolved next to Package.swift: leave the shared tree as found.
   had_resolved=0; [ -e "$PEER_SRC/Package.resolved" ] && had_resolved=1

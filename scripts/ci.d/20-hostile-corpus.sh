@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Hostile HTTP: malformed, ambiguous and oversized requests from the committed corpus
 # (scripts/ci.d/hostile/*.http, written by lib/make_hostile.py) and a few generated at run
-# time; each must get exactly the answer shared/API.md's HTTP section names, then a close,
+# time; each must get exactly the answer docs/API.md's HTTP section names, then a close,
 # and the server must keep serving.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Access control and secrets: every write route of shared/API.md refuses missing, unknown,
+# Access control and secrets: every write route of docs/API.md refuses missing, unknown,
 # malformed and revoked keys (401 + WWW-Authenticate: Bearer) and too-low roles (403), and
 # lets the right role through; no key ever reaches the server's log (run at trace level) or
 # `keys list`; and no SQL in Sources/LedgerStore is built by interpolating request input.

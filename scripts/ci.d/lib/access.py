@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Access control over every write route of shared/API.md, table-driven.
+"""Access control over every write route of docs/API.md, table-driven.
 
 usage: access.py HOST PORT KEYS_JSON
 KEYS_JSON: {"reporter": k, "editor": k, "admin": k, "revoked": k, "unknown": k}. Missing, unknown,

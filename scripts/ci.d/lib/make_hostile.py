@@ -5,7 +5,7 @@ manifest hostile/expected.tsv (case, expected status sequence, delivery mode, no
 Run it after editing a case: `python3 scripts/ci.d/lib/make_hostile.py`; the stage
 (20-hostile-corpus.sh) regenerates into a temp dir and fails if the committed corpus is stale.
 
-Expected statuses follow shared/API.md, section HTTP: a framing error is 400 and close
+Expected statuses follow docs/API.md, section HTTP: a framing error is 400 and close
 (exactly one answer; nothing after it is read as a request), an unknown version 505, a
 coding the server does not implement 501, request line over 8 KiB 414, headers over
 16 KiB or 100 fields 431, body over 1 MiB 413. `a|b` accepts either; `200,400` means two
