@@ -9,6 +9,7 @@ let migrationFiles = [
     "0002_gazetteer.sql",
     "0003_local_date_index.sql",
     "0004_merge_city.sql",
+    "0005_feed_head.sql",
 ]
 
 let package = Package(
@@ -41,6 +42,7 @@ let package = Package(
             dependencies: [
                 "LedgerModel",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .target(
             name: "LedgerSQLite",

@@ -15,5 +15,6 @@ public enum LedgerMigrations {
         Migration(name: "0002_gazetteer.sql", sql: String(decoding: PackageResources._002_gazetteer_sql, as: UTF8.self)),
         Migration(name: "0003_local_date_index.sql", sql: String(decoding: PackageResources._003_local_date_index_sql, as: UTF8.self)),
         Migration(name: "0004_merge_city.sql", sql: String(decoding: PackageResources._004_merge_city_sql, as: UTF8.self)),
+        Migration(name: "0005_feed_head.sql", sql: String(decoding: PackageResources._005_feed_head_sql, as: UTF8.self)),
     ]
 }

@@ -27,6 +27,7 @@ enum APIError: Error {
         case .invalid(let v): self = .unprocessable(v.errors)
         case .versionMismatch(let v): self = .preconditionFailed("the strike is at version \(v) (ETag \"v\(v)\")")
         case .migrationEdited, .migrationUnknown, .database: self = .unavailable("the database did not answer")
+        case .alreadyAnswered: self = .conflict("a request with this Idempotency-Key was answered already")
         }
     }
 

@@ -28,17 +28,25 @@ extension LedgerService {
         }
         defer { _ = idempotency.withLock { $0.remove(slot) } }
 
-        if let stored = try store.storedResponse(apiKey: apiKey.id, key: key) {
+        /// The kept answer replayed, or 409 when it answered another request.
+        func replay(_ stored: StoredResponse) throws -> Response? {
             guard stored.method == "POST", stored.path == path, stored.bodyHash == bodyHash else {
                 throw APIError.conflict("this Idempotency-Key was used for another request within 24 hours")
             }
-            if let replay = Self.decode(stored.response, status: stored.status) { return replay }
+            return Self.decode(stored.response, status: stored.status)
+        }
+        if let stored = try store.storedResponse(apiKey: apiKey.id, key: key), let answer = try replay(stored) {
+            return answer
         }
         var claimed = x
         claimed.claim = IdempotencyClaim(apiKey: apiKey.id, key: key, path: path, bodyHash: bodyHash)
         let response: Response
         do {
             response = try run(claimed)
+        } catch StoreError.alreadyAnswered(let stored) {
+            // Another server process answered the same key while this one waited to write.
+            if let answer = try replay(stored) { return answer }
+            throw APIError.conflict("a request with this Idempotency-Key is still being answered")
         } catch {
             response = APIError.from(error).response
         }

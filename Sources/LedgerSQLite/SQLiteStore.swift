@@ -10,15 +10,15 @@ import LedgerStore
 ///
 /// One `DatabasePool` in WAL mode: readers never wait for the writer; one writer at a
 /// time. `synchronous=FULL`, so an acknowledged write survives power loss.
-public final class SQLiteStore: LedgerStore {
+public final class SQLiteStore: RelationalStore {
     let pool: DatabasePool
     let writer: GroupCommit
     private let readNanos = Atomic<Int>(0)
     private let readCount = Atomic<Int>(0)
     private let writeNanos = Atomic<Int>(0)
     public let changes = ChangeHub()
-    let gazetteerCache: Mutex<Gazetteer>
-    let logger: Logger
+    public let gazetteerCache = GazetteerCache()
+    public let logger: Logger
     /// A clock the tests can replace.
     let clock: @Sendable () -> Timestamp
 
@@ -44,10 +44,9 @@ public final class SQLiteStore: LedgerStore {
         self.writer = GroupCommit(pool: pool) { events in hub.publish(events) }
         self.logger = logger
         self.clock = clock
-        self.gazetteerCache = Mutex(Gazetteer(cities: []))
         try migrate()
         try reloadGazetteer()
-        let head = try pool.read { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM change_events") ?? 0 }
+        let head = try pool.read { db in try Int64.fetchOne(db, sql: "SELECT seq FROM feed_head") ?? 0 }
         changes.reset(head: head)
     }
 
@@ -79,23 +78,12 @@ public final class SQLiteStore: LedgerStore {
         return try body()
     }
 
-    /// Runs `body` atomically (a savepoint of a group-committed transaction) and returns
-    /// once it is durable; maps database errors to `StoreError`.
-    func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
-        do {
-            return try measure(writeNanos) { try writer.write { db in (try body(db), []) } }
-        } catch let e as StoreError {
-            throw e
-        } catch {
-            throw StoreError.database("\(error)")
-        }
-    }
-
     /// Like `write`, for writes that append change events: the events are published to
     /// the change hub after the commit, in seq order, before the write returns.
-    func writeEvents<T>(_ body: (Database) throws -> (T, [EventKey])) throws(StoreError) -> T {
+    /// Each write is a savepoint of a group-committed transaction (see `GroupCommit`).
+    public func writeEvents<T>(_ body: (any SQLSession) throws -> (T, [EventKey])) throws(StoreError) -> T {
         do {
-            return try measure(writeNanos) { try writer.write(body) }
+            return try measure(writeNanos) { try writer.write { db in try body(GRDBSession(db: db)) } }
         } catch let e as StoreError {
             throw e
         } catch {
@@ -103,10 +91,10 @@ public final class SQLiteStore: LedgerStore {
         }
     }
 
-    func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+    public func read<T>(_ body: (any SQLSession) throws -> T) throws(StoreError) -> T {
         do {
             readCount.add(1, ordering: .relaxed)
-            return try measure(readNanos) { try pool.read(body) }
+            return try measure(readNanos) { try pool.read { db in try body(GRDBSession(db: db)) } }
         } catch let e as StoreError {
             throw e
         } catch {
@@ -134,7 +122,3 @@ public final class SQLiteStore: LedgerStore {
     public var now: Timestamp { clock() }
 }
 
-extension Row {
-    func timestamp(_ column: String) -> Timestamp { Timestamp(seconds: self[column]) }
-    func optionalTimestamp(_ column: String) -> Timestamp? { (self[column] as Int64?).map(Timestamp.init(seconds:)) }
-}

@@ -16,6 +16,9 @@ public enum StoreError: Error, Sendable, Equatable {
     case migrationUnknown(name: String)
     /// The database itself failed (5xx); the message is for logs.
     case database(String)
+    /// An idempotent write found its key answered already (by another server process):
+    /// nothing was written, and this is the answer to replay.
+    case alreadyAnswered(StoredResponse)
 }
 
 extension StoreError: CustomStringConvertible {
@@ -30,6 +33,7 @@ extension StoreError: CustomStringConvertible {
         case .migrationUnknown(let name):
             "the database has migration \(name) applied, which this binary does not have: run the binary that applied it, or restore that file"
         case .database(let m): "database error: \(m)"
+        case .alreadyAnswered(let r): "already answered (\(r.status)) under this idempotency key"
         }
     }
 }

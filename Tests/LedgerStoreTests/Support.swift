@@ -92,6 +92,7 @@ extension StoreError {
         case .migrationEdited: "migrationEdited"
         case .migrationUnknown: "migrationUnknown"
         case .database: "database"
+        case .alreadyAnswered: "alreadyAnswered"
         }
     }
 

@@ -1,10 +1,8 @@
-import GRDB
 import LedgerModel
-import LedgerStore
 
 extension StrikeSelection {
     /// Appends the selection's conditions on `strikes s` to a query.
-    func appendConditions(to sql: inout String, _ args: inout [any DatabaseValueConvertible]) {
+    func appendConditions(to sql: inout String, _ args: inout [any SQLBindable]) {
         if let v = cityId { sql += " AND s.city_id = ?"; args.append(v) }
         if let v = fromDate { sql += " AND s.local_date >= ?"; args.append(v.description) }
         if let v = toDate { sql += " AND s.local_date <= ?"; args.append(v.description) }
@@ -13,12 +11,12 @@ extension StrikeSelection {
     }
 }
 
-extension SQLiteStore {
-    static let strikeColumns = """
+extension RelationalStore {
+    static var strikeColumns: String { """
         s.*, c.name AS city_name
-        """
+        """ }
 
-    static func strike(_ row: Row) -> Strike {
+    static func strike(_ row: SQLRow) -> Strike {
         let lat: Double? = row["latitude"], lon: Double? = row["longitude"]
         return Strike(
             id: row["id"], city: CityRef(id: row["city_id"], name: row["city_name"]),
@@ -33,18 +31,17 @@ extension SQLiteStore {
             createdAt: row.timestamp("created_at"), updatedAt: row.timestamp("updated_at"))
     }
 
-    static func fetchStrike(_ id: Int64, _ db: Database) throws -> Strike? {
-        try db.cachedRow(sql: "SELECT \(strikeColumns) FROM strikes s JOIN cities c ON c.id = s.city_id WHERE s.id = ?",
-                         arguments: [id]).map(strike)
+    static func fetchStrike(_ id: Int64, _ db: any SQLSession) throws -> Strike? {
+        try db.row("SELECT \(strikeColumns) FROM strikes s JOIN cities c ON c.id = s.city_id WHERE s.id = ?", [id]).map(strike)
     }
 
-    static func requireStrike(_ id: Int64, _ db: Database) throws -> Strike {
+    static func requireStrike(_ id: Int64, _ db: any SQLSession) throws -> Strike {
         guard let s = try fetchStrike(id, db) else { throw StoreError.notFound("strike \(id)") }
         return s
     }
 
     /// The strike a write addressed to `id` goes to: itself, or the end of its merge chain.
-    static func resolveRoot(_ id: Int64, _ db: Database) throws -> Strike {
+    static func resolveRoot(_ id: Int64, _ db: any SQLSession) throws -> Strike {
         var s = try requireStrike(id, db)
         var hops = 0
         while let next = s.mergedInto, hops < 10_000 {
@@ -62,7 +59,7 @@ extension SQLiteStore {
     public func strikes(_ q: StrikeQuery) throws(StoreError) -> [Strike] {
         try read { db in
             var sql = "SELECT \(Self.strikeColumns) FROM strikes s JOIN cities c ON c.id = s.city_id WHERE s.merged_into IS NULL"
-            var args: [any DatabaseValueConvertible] = []
+            var args: [any SQLBindable] = []
             q.appendConditions(to: &sql, &args)
             if let a = q.after {
                 sql += " AND (s.occurred_at < ? OR (s.occurred_at = ? AND s.id < ?))"
@@ -70,20 +67,19 @@ extension SQLiteStore {
             }
             sql += " ORDER BY s.occurred_at DESC, s.id DESC LIMIT ?"
             args.append(q.limit)
-            return try db.cachedRows(sql: sql, arguments: StatementArguments(args)).map(Self.strike)
+            return try db.rows(sql, args).map(Self.strike)
         }
     }
 
-    static func insertStrike(_ new: NewStrike, city: City, now: Timestamp, _ db: Database) throws -> Int64 {
+    static func insertStrike(_ new: NewStrike, city: City, now: Timestamp, _ db: any SQLSession) throws -> Int64 {
         guard let zone = Zone(city.timezone) else { throw StoreError.database("city \(city.id) has unknown zone \(city.timezone)") }
-        try db.cachedExecute(sql: """
+        return try inserted(db.value("""
             INSERT INTO strikes (city_id, occurred_at, time_precision, local_date, latitude, longitude, weapons,
                                  description, damage, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [city.id, new.occurredAt.seconds, new.timePrecision.rawValue,
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+            """, [city.id, new.occurredAt.seconds, new.timePrecision.rawValue,
                              zone.localDate(of: new.occurredAt).description, new.location?.latitude, new.location?.longitude,
-                             Weapon.encode(new.weapons), new.description, new.damage, now.seconds, now.seconds])
-        return db.lastInsertedRowID
+                             Weapon.encode(new.weapons), new.description, new.damage, now.seconds, now.seconds]))
     }
 
     public func createStrike(_ new: NewStrike, keeping keeper: AnswerKeeper<Strike>?) throws(StoreError) -> Strike {
@@ -117,10 +113,10 @@ extension SQLiteStore {
             if let v = patch.description { next.description = v }
             if let v = patch.damage { next.damage = v }
             guard next != s else { return s }
-            try db.cachedExecute(sql: """
+            try db.execute("""
                 UPDATE strikes SET occurred_at = ?, local_date = ?, time_precision = ?, latitude = ?, longitude = ?,
                   weapons = ?, description = ?, damage = ?, version = version + 1, updated_at = ? WHERE id = ?
-                """, arguments: [next.occurredAt.seconds, next.localDate.description, next.timePrecision.rawValue,
+                """, [next.occurredAt.seconds, next.localDate.description, next.timePrecision.rawValue,
                                  next.location?.latitude, next.location?.longitude, Weapon.encode(next.weapons),
                                  next.description, next.damage, now.seconds, id])
             return try Self.requireStrike(id, db)
@@ -129,23 +125,25 @@ extension SQLiteStore {
 
     /// Ids of `root` and of every strike merged into it, directly or through a chain,
     /// counting only merges made at or before `knownAt` when it is given.
-    static func group(of root: Int64, knownAt: Timestamp? = nil, _ db: Database) throws -> [Int64] {
-        try Int64.fetchAll(db.cachedStatement(sql: """
+    static func group(of root: Int64, knownAt: Timestamp? = nil, _ db: any SQLSession) throws -> [Int64] {
+        // The casts give PostgreSQL the parameters' types, which it cannot infer from
+        // `?2 IS NULL`; SQLite reads them as the integers they are.
+        try db.rows("""
             WITH RECURSIVE grp(id) AS (
-              SELECT ?1 UNION SELECT s.id FROM strikes s JOIN grp ON s.merged_into = grp.id
-                              WHERE ?2 IS NULL OR s.merged_at <= ?2)
+              SELECT CAST(?1 AS BIGINT) UNION SELECT s.id FROM strikes s JOIN grp ON s.merged_into = grp.id
+                              WHERE CAST(?2 AS BIGINT) IS NULL OR s.merged_at <= CAST(?2 AS BIGINT))
             SELECT id FROM grp
-            """), arguments: [root, knownAt?.seconds])
+            """, [root, knownAt?.seconds]).map { $0[0] as Int64 }
     }
 
     /// The toll-rule inputs of every revision of a group.
-    static func facts(ofGroup ids: [Int64], _ db: Database) throws -> [RevisionFacts] {
+    static func facts(ofGroup ids: [Int64], _ db: any SQLSession) throws -> [RevisionFacts] {
         let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
-        return try db.cachedRows(sql: """
+        return try db.rows("""
             SELECT r.seq, r.killed, r.injured, r.reported_at, r.recorded_at, v.voided_at
             FROM revisions r LEFT JOIN revision_voids v ON v.revision_seq = r.seq
             WHERE r.strike_id IN (\(marks))
-            """, arguments: StatementArguments(ids)).map { row in
+            """, ids).map { row in
             RevisionFacts(seq: row["seq"], killed: row["killed"], injured: row["injured"],
                           reportedAt: row.timestamp("reported_at"), recordedAt: row.timestamp("recorded_at"),
                           voidedAt: row.optionalTimestamp("voided_at"))
@@ -154,23 +152,28 @@ extension SQLiteStore {
 
     /// Re-derives a strike's toll from its group's history and stores it in the cache
     /// columns, bumping the version.
-    static func storeToll(_ toll: Toll, on id: Int64, now: Timestamp, _ db: Database) throws {
-        try db.cachedExecute(sql: """
+    static func storeToll(_ toll: Toll, on id: Int64, now: Timestamp, _ db: any SQLSession) throws {
+        try db.execute("""
             UPDATE strikes SET toll_killed = ?, toll_injured = ?, toll_as_of = ?, toll_revisions = ?,
               version = version + 1, updated_at = ? WHERE id = ?
-            """, arguments: [toll.killed, toll.injured, toll.asOf?.seconds, toll.revisions, now.seconds, id])
+            """, [toll.killed, toll.injured, toll.asOf?.seconds, toll.revisions, now.seconds, id])
     }
 
     /// Appends a change event carrying the toll right after it; returns its seq.
     static func appendEvent(_ kind: ChangeEvent.Kind, strike: Strike, merged: Strike? = nil, revisionSeq: Int64? = nil,
-                            toll: Toll, now: Timestamp, _ db: Database) throws -> EventKey {
-        try db.cachedExecute(sql: """
-            INSERT INTO change_events (type, strike_id, merged_strike_id, merged_city_id, revision_seq, city_id,
+                            toll: Toll, now: Timestamp, _ db: any SQLSession) throws -> EventKey {
+        // Seqs come from the one-row counter, updated inside the writing transaction: the
+        // row lock it takes orders concurrent writers, so seq order is commit order on
+        // every engine (a PostgreSQL sequence would hand out seqs at insert time instead,
+        // and a poller could see seq 11 commit before seq 10 and skip 10 for good).
+        let seq = try inserted(db.value("UPDATE feed_head SET seq = seq + 1 RETURNING seq"))
+        try db.execute("""
+            INSERT INTO change_events (seq, type, strike_id, merged_strike_id, merged_city_id, revision_seq, city_id,
                                        toll_killed, toll_injured, toll_as_of, toll_revisions, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [kind.rawValue, strike.id, merged?.id, merged?.city.id, revisionSeq, strike.city.id,
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [seq, kind.rawValue, strike.id, merged?.id, merged?.city.id, revisionSeq, strike.city.id,
                              toll.killed, toll.injured, toll.asOf?.seconds, toll.revisions, now.seconds])
-        return EventKey(seq: db.lastInsertedRowID, strikeId: strike.id, mergedStrikeId: merged?.id, cityId: strike.city.id,
+        return EventKey(seq: seq, strikeId: strike.id, mergedStrikeId: merged?.id, cityId: strike.city.id,
                         mergedCityId: merged?.city.id)
     }
 
@@ -186,10 +189,10 @@ extension SQLiteStore {
             }
             let root = try Self.resolveRoot(target, db)
             if root.id == id { throw StoreError.conflict("cannot merge strike \(id) into itself") }
-            try db.cachedExecute(sql: """
+            try db.execute("""
                 UPDATE strikes SET merged_into = ?, merged_at = ?, toll_killed = NULL, toll_injured = NULL,
                   toll_as_of = NULL, toll_revisions = 0, version = version + 1, updated_at = ? WHERE id = ?
-                """, arguments: [root.id, now.seconds, now.seconds, id])
+                """, [root.id, now.seconds, now.seconds, id])
             let toll = Toll.derive(from: try Self.facts(ofGroup: try Self.group(of: root.id, db), db))
             try Self.storeToll(toll, on: root.id, now: now, db)
             let event = try Self.appendEvent(.merge, strike: root, merged: source, toll: toll, now: now, db)

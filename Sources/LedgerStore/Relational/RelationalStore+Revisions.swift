@@ -1,15 +1,13 @@
-import GRDB
 import LedgerModel
-import LedgerStore
 
-extension SQLiteStore {
-    static let revisionSelect = """
+extension RelationalStore {
+    static var revisionSelect: String { """
         SELECT r.*, src.name AS source_name, src.kind AS source_kind, v.voided_at, v.reason AS void_reason
         FROM revisions r JOIN sources src ON src.id = r.source_id
         LEFT JOIN revision_voids v ON v.revision_seq = r.seq
-        """
+        """ }
 
-    static func revision(_ row: Row) -> Revision {
+    static func revision(_ row: SQLRow) -> Revision {
         Revision(seq: row["seq"], strikeId: row["strike_id"], killed: row["killed"], injured: row["injured"],
                  reportedAt: row.timestamp("reported_at"), recordedAt: row.timestamp("recorded_at"),
                  source: SourceRef(id: row["source_id"], name: row["source_name"],
@@ -18,8 +16,8 @@ extension SQLiteStore {
                  voided: row.optionalTimestamp("voided_at").map { Voiding(at: $0, reason: row["void_reason"]) })
     }
 
-    static func requireRevision(_ seq: Int64, _ db: Database) throws -> Revision {
-        guard let r = try db.cachedRow(sql: revisionSelect + " WHERE r.seq = ?", arguments: [seq]).map(revision) else {
+    static func requireRevision(_ seq: Int64, _ db: any SQLSession) throws -> Revision {
+        guard let r = try db.row(revisionSelect + " WHERE r.seq = ?", [seq]).map(revision) else {
             throw StoreError.notFound("revision \(seq)")
         }
         return r
@@ -41,7 +39,7 @@ extension SQLiteStore {
 
     /// The write itself, inside a caller's transaction; `strike` must be a root.
     static func appendRevision(to strike: Strike, _ figures: Figures, source: Source, now: Timestamp,
-                               _ db: Database) throws -> (RevisionWrite, EventKey) {
+                               _ db: any SQLSession) throws -> (RevisionWrite, EventKey) {
         let reportedAt = figures.reportedAt ?? now
         var history = try facts(ofGroup: try group(of: strike.id, db), db)
         // The new revision's seq is higher than every stored one.
@@ -49,10 +47,10 @@ extension SQLiteStore {
                                      reportedAt: reportedAt, recordedAt: now))
         let toll = Toll.derive(from: history)
         let event = try appendEvent(.revision, strike: strike, toll: toll, now: now, db)
-        try db.cachedExecute(sql: """
+        try db.execute("""
             INSERT INTO revisions (seq, strike_id, killed, injured, reported_at, recorded_at, source_id, note)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [event.seq, strike.id, figures.killed, figures.injured, reportedAt.seconds, now.seconds,
+            """, [event.seq, strike.id, figures.killed, figures.injured, reportedAt.seconds, now.seconds,
                              source.id, figures.note])
         try storeToll(toll, on: strike.id, now: now, db)
         let revision = Revision(seq: event.seq, strikeId: strike.id, killed: figures.killed, injured: figures.injured,
@@ -71,8 +69,7 @@ extension SQLiteStore {
             for i in history.indices where history[i].seq == seq { history[i].voidedAt = now }
             let toll = Toll.derive(from: history)
             let event = try Self.appendEvent(.void, strike: root, revisionSeq: seq, toll: toll, now: now, db)
-            try db.cachedExecute(sql: "INSERT INTO revision_voids (revision_seq, event_seq, voided_at, reason) VALUES (?, ?, ?, ?)",
-                           arguments: [seq, event.seq, now.seconds, reason])
+            try db.execute("INSERT INTO revision_voids (revision_seq, event_seq, voided_at, reason) VALUES (?, ?, ?, ?)", [seq, event.seq, now.seconds, reason])
             try Self.storeToll(toll, on: root.id, now: now, db)
             revision.voided = Voiding(at: now, reason: reason)
             let written = RevisionWrite(revision: revision, toll: toll)
@@ -88,14 +85,13 @@ extension SQLiteStore {
             let strike = try Self.requireStrike(id, db)
             let ids = strike.mergedInto == nil ? try Self.group(of: id, db) : try Self.group(of: id, db)
             let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
-            return try db.cachedRows(sql: Self.revisionSelect + " WHERE r.strike_id IN (\(marks)) AND r.seq > ? ORDER BY r.seq LIMIT ?",
-                                    arguments: StatementArguments(ids + [after ?? 0, Int64(limit)])).map(Self.revision)
+            return try db.rows(Self.revisionSelect + " WHERE r.strike_id IN (\(marks)) AND r.seq > ? ORDER BY r.seq LIMIT ?", ids + [after ?? 0, Int64(limit)]).map(Self.revision)
         }
     }
 }
 
-extension SQLiteStore {
+extension RelationalStore {
     public func revisionExists(seq: Int64) throws(StoreError) -> Bool {
-        try read { db in try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM revisions WHERE seq = ?"), arguments: [seq]) ?? false }
+        try read { db in try db.exists("SELECT 1 FROM revisions WHERE seq = ?", [seq]) }
     }
 }

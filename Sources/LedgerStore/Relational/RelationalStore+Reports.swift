@@ -1,8 +1,6 @@
-import GRDB
 import LedgerModel
-import LedgerStore
 
-extension SQLiteStore {
+extension RelationalStore {
     /// Ingests one report in one transaction: finds or creates the strike, fills in the
     /// descriptive fields it lacks, appends a revision when figures are stated.
     ///
@@ -25,11 +23,11 @@ extension SQLiteStore {
                 }
                 matched = true
             } else if let city, let at = report.occurredAt {
-                if let near = try db.cachedRow(sql: """
+                if let near = try db.row("""
                     SELECT \(Self.strikeColumns) FROM strikes s JOIN cities c ON c.id = s.city_id
                     WHERE s.city_id = ? AND s.merged_into IS NULL AND s.occurred_at BETWEEN ? AND ?
                     ORDER BY abs(s.occurred_at - ?), s.id LIMIT 1
-                    """, arguments: [city.id, at.seconds - window, at.seconds + window, at.seconds]).map(Self.strike) {
+                    """, [city.id, at.seconds - window, at.seconds + window, at.seconds]).map(Self.strike) {
                     strike = near
                     matched = true
                 } else {
@@ -45,7 +43,7 @@ extension SQLiteStore {
 
             var filled = false
             if matched {
-                var sets: [String] = [], args: [any DatabaseValueConvertible] = []
+                var sets: [String] = [], args: [any SQLBindable] = []
                 if strike.weapons.isEmpty, let w = report.weapons, !w.isEmpty { sets.append("weapons = ?"); args.append(Weapon.encode(w)) }
                 if strike.description == nil, let d = report.description { sets.append("description = ?"); args.append(d) }
                 if strike.damage == nil, let d = report.damage { sets.append("damage = ?"); args.append(d) }
@@ -56,8 +54,7 @@ extension SQLiteStore {
                     filled = true
                     // The version grows once per request: here only when no revision follows.
                     let bump = report.hasFigures ? "" : ", version = version + 1, updated_at = \(now.seconds)"
-                    try db.cachedExecute(sql: "UPDATE strikes SET \(sets.joined(separator: ", "))\(bump) WHERE id = ?",
-                                   arguments: StatementArguments(args + [strike.id]))
+                    try db.execute("UPDATE strikes SET \(sets.joined(separator: ", "))\(bump) WHERE id = ?", args + [strike.id])
                 }
             }
             var revision: Revision?
@@ -70,7 +67,7 @@ extension SQLiteStore {
                 event = e
                 if !matched {
                     // A strike created by this very request starts at version 1.
-                    try db.cachedExecute(sql: "UPDATE strikes SET version = 1 WHERE id = ?", arguments: [strike.id])
+                    try db.execute("UPDATE strikes SET version = 1 WHERE id = ?", [strike.id])
                 }
             }
             if filled || revision != nil || !matched { strike = try Self.requireStrike(strike.id, db) }

@@ -1,8 +1,6 @@
-import GRDB
 import LedgerModel
-import LedgerStore
 
-extension SQLiteStore {
+extension RelationalStore {
     /// Feed events with `seq > since` matching `filter`, ascending, at most `limit`;
     /// and the feed's head in the same snapshot.
     public func changes(since: Int64, filter: FeedFilter, limit: Int) throws(StoreError) -> (items: [ChangeEvent], head: Int64) {
@@ -10,14 +8,14 @@ extension SQLiteStore {
             var sql = """
                 SELECT e.*, c.name AS city_name FROM change_events e JOIN cities c ON c.id = e.city_id WHERE e.seq > ?
                 """
-            var args: [any DatabaseValueConvertible] = [since]
+            var args: [any SQLBindable] = [since]
             // A merge lies in both strikes' cities: SQLite answers this OR with its two
             // (city, seq) indexes.
             if let v = filter.cityId { sql += " AND (e.city_id = ? OR e.merged_city_id = ?)"; args += [v, v] }
             if let v = filter.strikeId { sql += " AND (e.strike_id = ? OR e.merged_strike_id = ?)"; args += [v, v] }
             sql += " ORDER BY e.seq LIMIT ?"
             args.append(limit)
-            let rows = try db.cachedRows(sql: sql, arguments: StatementArguments(args))
+            let rows = try db.rows(sql, args)
             let items = try rows.map { row in
                 let kind = ChangeEvent.Kind(rawValue: row["type"]) ?? .revision
                 var revision: Revision?
@@ -32,7 +30,7 @@ extension SQLiteStore {
                                    toll: Toll(killed: row["toll_killed"], injured: row["toll_injured"],
                                               asOf: row.optionalTimestamp("toll_as_of"), revisions: row["toll_revisions"]))
             }
-            let head = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(seq) FROM change_events")) ?? 0
+            let head = try db.value("SELECT seq FROM feed_head", as: Int64.self) ?? 0
             return (items, head)
         }
     }

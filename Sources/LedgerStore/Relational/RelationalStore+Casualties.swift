@@ -1,8 +1,6 @@
-import GRDB
 import LedgerModel
-import LedgerStore
 
-extension SQLiteStore {
+extension RelationalStore {
     /// The strikes a casualties query covers, in `occurred_at` order, with their tolls
     /// (as known at `asOf` when given). Merged strikes never count.
     public func casualties(_ q: CasualtyQuery) throws(StoreError) -> [CasualtyLine] {
@@ -10,9 +8,9 @@ extension SQLiteStore {
             var sql = """
                 SELECT s.id, s.occurred_at, s.local_date, s.city_id, c.name AS city_name,
                        s.toll_killed, s.toll_injured, s.toll_as_of, s.toll_revisions
-                FROM strikes s JOIN cities c ON c.id = s.city_id WHERE 1
+                FROM strikes s JOIN cities c ON c.id = s.city_id WHERE TRUE
                 """
-            var args: [any DatabaseValueConvertible] = []
+            var args: [any SQLBindable] = []
             q.appendConditions(to: &sql, &args)
             if let t = q.asOf {
                 sql += " AND s.created_at <= ? AND (s.merged_into IS NULL OR s.merged_at > ?)"
@@ -22,7 +20,7 @@ extension SQLiteStore {
             }
             sql += " ORDER BY s.occurred_at, s.id"
             // Columns by position (the SELECT above): the hot read path skips name lookups.
-            return try db.cachedRows(sql: sql, arguments: StatementArguments(args)).map { row in
+            return try db.rows(sql, args).map { row in
                 let id: Int64 = row[0]
                 var toll = Toll(killed: row[5], injured: row[6], asOf: (row[7] as Int64?).map(Timestamp.init(seconds:)),
                                 revisions: row[8])

@@ -1,34 +1,23 @@
-import GRDB
 import LedgerModel
-import LedgerStore
 
-extension SQLiteStore {
+extension RelationalStore {
     /// Every city and spelling, folded for lookups. Cheap: a copy of an in-memory value.
-    public var gazetteer: Gazetteer { gazetteerCache.withLock { $0 } }
+    public var gazetteer: Gazetteer { gazetteerCache.gazetteer }
 
-    func reloadGazetteer() throws {
-        // Reloads are serialised, so an older snapshot never replaces a newer one.
-        try gazetteerCache.withLock { cache in
-            let g = Gazetteer(cities: try pool.read { db in try Self.fetchCities(db) })
-            if !g.clashes.isEmpty { logger.warning("gazetteer spellings owned by two cities: \(g.clashes)") }
-            cache = g
-        }
-    }
-
-    static func fetchCities(_ db: Database) throws -> [City] {
+    static func fetchCities(_ db: any SQLSession) throws -> [City] {
         var aliases: [Int64: [String]] = [:]
         // In the order the aliases were added.
-        for row in try db.cachedRows(sql: "SELECT city_id, alias FROM city_aliases ORDER BY rowid") {
+        for row in try db.rows("SELECT city_id, alias FROM city_aliases ORDER BY rowid") {
             aliases[row["city_id"], default: []].append(row["alias"])
         }
-        return try db.cachedRows(sql: "SELECT * FROM cities ORDER BY id").map { row in
+        return try db.rows("SELECT * FROM cities ORDER BY id").map { row in
             City(id: row["id"], name: row["name"], country: row["country"], region: row["region"],
                  timezone: row["timezone"], latitude: row["latitude"], longitude: row["longitude"],
                  aliases: aliases[row["id"]] ?? [])
         }
     }
 
-    static func fetchCity(_ id: Int64, _ db: Database) throws -> City {
+    static func fetchCity(_ id: Int64, _ db: any SQLSession) throws -> City {
         guard let city = try fetchCities(db).first(where: { $0.id == id }) else { throw StoreError.notFound("city \(id)") }
         return city
     }
@@ -57,17 +46,17 @@ extension SQLiteStore {
                 if let owner = g.owner(of: spelling) { clashes.append("\"\(spelling)\" is already a spelling of \(owner.name)") }
             }
             if !clashes.isEmpty { throw StoreError.conflict(clashes.joined(separator: "; ")) }
-            try db.cachedExecute(sql: "INSERT INTO cities (name, country, region, timezone, latitude, longitude) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [new.name, new.country, new.region, new.timezone, new.latitude, new.longitude])
-            let id = db.lastInsertedRowID
+            let id = try Self.inserted(db.value("""
+                INSERT INTO cities (name, country, region, timezone, latitude, longitude) VALUES (?, ?, ?, ?, ?, ?) RETURNING id
+                """, [new.name, new.country, new.region, new.timezone, new.latitude, new.longitude]))
             var seen = Set([PlaceName.fold(new.name)])
             for alias in new.aliases where seen.insert(PlaceName.fold(alias)).inserted {
-                try db.cachedExecute(sql: "INSERT INTO city_aliases (city_id, alias) VALUES (?, ?)", arguments: [id, alias])
+                try db.execute("INSERT INTO city_aliases (city_id, alias) VALUES (?, ?)", [id, alias])
             }
             if let keeper { try keeper.keep(try Self.fetchCity(id, db), now: now, db) }
             return id
         }
-        try refreshGazetteer()
+        try reloadGazetteer()
         return gazetteer.cities[id]!
     }
 
@@ -83,15 +72,11 @@ extension SQLiteStore {
                 if let keeper { try keeper.keep(try Self.fetchCity(id, db), now: now, db) }
                 return false
             }
-            try db.cachedExecute(sql: "INSERT INTO city_aliases (city_id, alias) VALUES (?, ?)", arguments: [id, alias])
+            try db.execute("INSERT INTO city_aliases (city_id, alias) VALUES (?, ?)", [id, alias])
             if let keeper { try keeper.keep(try Self.fetchCity(id, db), now: now, db) }
             return true
         }
-        if changed { try refreshGazetteer() }
+        if changed { try reloadGazetteer() }
         return gazetteer.cities[id]!
-    }
-
-    private func refreshGazetteer() throws(StoreError) {
-        do { try reloadGazetteer() } catch { throw .database("\(error)") }
     }
 }

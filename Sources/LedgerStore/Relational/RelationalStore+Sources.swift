@@ -1,9 +1,8 @@
-import GRDB
+import Foundation
 import LedgerModel
-import LedgerStore
 
-extension SQLiteStore {
-    static func source(_ row: Row) -> Source {
+extension RelationalStore {
+    static func source(_ row: SQLRow) -> Source {
         Source(id: row["id"], name: row["name"], kind: Source.Kind(rawValue: row["kind"]) ?? .other, url: row["url"],
                reliability: (row["reliability"] as String?).flatMap(Source.Reliability.init(rawValue:)),
                createdAt: row.timestamp("created_at"))
@@ -20,22 +19,21 @@ extension SQLiteStore {
         }
     }
 
-    static func findOrCreateSource(_ new: NewSource, now: Timestamp, _ db: Database) throws -> (Source, created: Bool) {
-        if let row = try db.cachedRow(sql: "SELECT * FROM sources WHERE kind = ? AND name = ? AND coalesce(url, '') = ?",
-                                      arguments: [new.kind.rawValue, new.name, new.url ?? ""]) {
+    static func findOrCreateSource(_ new: NewSource, now: Timestamp, _ db: any SQLSession) throws -> (Source, created: Bool) {
+        if let row = try db.row("SELECT * FROM sources WHERE kind = ? AND name = ? AND coalesce(url, '') = ?", [new.kind.rawValue, new.name, new.url ?? ""]) {
             return (source(row), false)
         }
-        try db.cachedExecute(sql: "INSERT INTO sources (name, kind, url, reliability, created_at) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [new.name, new.kind.rawValue, new.url, new.reliability?.rawValue, now.seconds])
-        let s = Source(id: db.lastInsertedRowID, name: new.name, kind: new.kind, url: new.url, reliability: new.reliability, createdAt: now)
+        let id = try inserted(db.value("INSERT INTO sources (name, kind, url, reliability, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+                                       [new.name, new.kind.rawValue, new.url, new.reliability?.rawValue, now.seconds]))
+        let s = Source(id: id, name: new.name, kind: new.kind, url: new.url, reliability: new.reliability, createdAt: now)
         return (s, true)
     }
 
     /// Resolves a `source_id` (422 when unknown) or an inline source.
-    static func resolveSource(_ spec: SourceSpec, now: Timestamp, _ db: Database) throws -> Source {
+    static func resolveSource(_ spec: SourceSpec, now: Timestamp, _ db: any SQLSession) throws -> Source {
         switch spec {
         case .id(let id):
-            guard let row = try db.cachedRow(sql: "SELECT * FROM sources WHERE id = ?", arguments: [id]) else {
+            guard let row = try db.row("SELECT * FROM sources WHERE id = ?", [id]) else {
                 throw StoreError.invalid(ValidationError(field: "source_id", "no source has id \(id)"))
             }
             return source(row)
@@ -45,7 +43,7 @@ extension SQLiteStore {
     }
 
     public func source(id: Int64) throws(StoreError) -> Source {
-        guard let s = try read({ db in try db.cachedRow(sql: "SELECT * FROM sources WHERE id = ?", arguments: [id]).map(Self.source) }) else {
+        guard let s = try read({ db in try db.row("SELECT * FROM sources WHERE id = ?", [id]).map(Self.source) }) else {
             throw .notFound("source \(id)")
         }
         return s
@@ -55,15 +53,17 @@ extension SQLiteStore {
     public func sources(query: String?, kind: Source.Kind?, after: Int64?, limit: Int) throws(StoreError) -> [Source] {
         try read { db in
             var sql = "SELECT * FROM sources WHERE id > ?"
-            var args: [any DatabaseValueConvertible] = [after ?? 0]
+            var args: [any SQLBindable] = [after ?? 0]
             if let query, !query.isEmpty {
-                sql += " AND instr(lower(name), lower(?)) > 0"
-                args.append(query)
+                // A substring, whatever it holds: LIKE's wildcards in it are escaped.
+                sql += " AND lower(name) LIKE '%' || lower(?) || '%' ESCAPE '\\'"
+                args.append(query.replacingOccurrences(of: "\\", with: "\\\\")
+                    .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_"))
             }
             if let kind { sql += " AND kind = ?"; args.append(kind.rawValue) }
             sql += " ORDER BY id LIMIT ?"
             args.append(limit)
-            return try db.cachedRows(sql: sql, arguments: StatementArguments(args)).map(Self.source)
+            return try db.rows(sql, args).map(Self.source)
         }
     }
 }

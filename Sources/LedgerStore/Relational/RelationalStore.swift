@@ -1,0 +1,63 @@
+import LedgerModel
+import Logging
+import Synchronization
+
+/// A `LedgerStore` on a relational database: every operation of the ledger is written here
+/// once, in the SQL that SQLite and PostgreSQL share, over an `SQLSession`.
+///
+/// An engine supplies only what differs between databases: how a read snapshot and a
+/// durable write transaction are had (`read`, `writeEvents`), how committed events reach
+/// the change hub, and its own start-up, readiness and backup.
+public protocol RelationalStore: LedgerStore {
+    /// The gazetteer, read once and reloaded after a city or alias is added.
+    var gazetteerCache: GazetteerCache { get }
+    var logger: Logger { get }
+
+    /// Runs `body` on a consistent snapshot; maps database errors to `StoreError`.
+    func read<T>(_ body: (any SQLSession) throws -> T) throws(StoreError) -> T
+
+    /// Runs `body` atomically and returns once it is durable. The change events it
+    /// appended are in the change hub, in seq order, before this returns.
+    func writeEvents<T>(_ body: (any SQLSession) throws -> (T, [EventKey])) throws(StoreError) -> T
+}
+
+extension RelationalStore {
+    /// A durable write that appends no change event.
+    func write<T>(_ body: (any SQLSession) throws -> T) throws(StoreError) -> T {
+        try writeEvents { db in (try body(db), []) }
+    }
+
+    /// The id an `INSERT ... RETURNING` gave.
+    static func inserted(_ id: Int64?) throws -> Int64 {
+        guard let id else { throw StoreError.database("an insert returned no id") }
+        return id
+    }
+
+    /// Reads the cities again (after start-up, and after a city or alias is added, here or
+    /// on another process sharing the database).
+    public func reloadGazetteer() throws(StoreError) {
+        try gazetteerCache.reload { () throws(StoreError) in
+            let g = Gazetteer(cities: try read { db in try Self.fetchCities(db) })
+            if !g.clashes.isEmpty { logger.warning("gazetteer spellings owned by two cities: \(g.clashes)") }
+            return g
+        }
+    }
+}
+
+/// The gazetteer in memory. Reloads are serialised, so an older snapshot never replaces a
+/// newer one.
+public final class GazetteerCache: Sendable {
+    private let current = Mutex(Gazetteer(cities: []))
+    private let reloading = Mutex(())
+
+    public init() {}
+
+    public var gazetteer: Gazetteer { current.withLock { $0 } }
+
+    func reload(_ load: () throws(StoreError) -> Gazetteer) throws(StoreError) {
+        try reloading.withLock { _ throws(StoreError) in
+            let g = try load()
+            current.withLock { $0 = g }
+        }
+    }
+}
