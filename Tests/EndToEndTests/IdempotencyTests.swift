@@ -28,11 +28,9 @@ struct IdempotencyTests {
 
         // Stop the server and start another on the same database: the answer was kept with the write.
         let db = database
-        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("idem-\(UUID().uuidString).sqlite").path
-        #expect(try ServerProcess.cli(["backup", "--db", db, copy]).status == 0)
-        first.stop()
-        let second = try ServerProcess(prepare: { path in try FileManager.default.moveItem(atPath: copy, toPath: path) })
-        defer { second.stop() }
+        first.stop(keepingDatabase: true)
+        let second = try ServerProcess(database: db)
+        defer { second.stop(); try? FileManager.default.removeItem(at: first.directory) }
         let key2 = key
         let afterRestart = try second.client().post("/v1/reports", key: key2, body, headers: headers)
         #expect(afterRestart.status == 201)

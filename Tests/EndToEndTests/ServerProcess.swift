@@ -47,13 +47,15 @@ final class ServerProcess: @unchecked Sendable {
     /// - Parameter asFromAShell: start the server with no signal blocked, as a shell would;
     ///   a child of the test runner otherwise inherits the runner's blocked signals, which
     ///   would hide a server that dies of SIGTERM instead of shutting down.
-    init(extraArguments: [String] = [], asFromAShell: Bool = false, prepare: (String) throws -> Void = { _ in }) throws {
+    /// - Parameter database: serve this database (a path or URL) instead of a fresh one.
+    init(extraArguments: [String] = [], asFromAShell: Bool = false, database: String? = nil,
+         prepare: (String) throws -> Void = { _ in }) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("strikeledger-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        database = directory.appendingPathComponent("ledger.sqlite").path
-        try prepare(database)
+        self.database = try database ?? TestDatabase.fresh(in: directory)
+        try prepare(self.database)
         process = Process()
-        let serve = ["serve", "--db", database, "--host", "127.0.0.1", "--port", "0"] + extraArguments
+        let serve = ["serve", "--db", self.database, "--host", "127.0.0.1", "--port", "0"] + extraArguments
         if asFromAShell {
             // python3 clears the signal mask, then becomes the server (same pid) by exec.
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -91,19 +93,45 @@ final class ServerProcess: @unchecked Sendable {
         handle.readabilityHandler = { h in _ = h.availableData }
     }
 
-    /// Sends SIGTERM and waits; returns the exit status.
+    /// Sends SIGTERM and waits; returns the exit status. The database's directory is
+    /// removed unless `keepingDatabase` (for a server started on it again).
     @discardableResult
-    func stop() -> Int32 {
+    func stop(keepingDatabase: Bool = false) -> Int32 {
         if process.isRunning {
             kill(process.processIdentifier, SIGTERM)
             process.waitUntilExit()
         }
         stderrPipe.fileHandleForReading.readabilityHandler = nil
-        try? FileManager.default.removeItem(at: directory)
+        if !keepingDatabase { try? FileManager.default.removeItem(at: directory) }
         return process.terminationStatus
     }
 
     func client() -> HTTPClient { HTTPClient(port: port) }
+}
+
+/// Where an end-to-end server keeps its data: a SQLite file in the test's directory, or,
+/// when `STRIKELEDGER_E2E_POSTGRES` names a PostgreSQL server (a URL whose user may create
+/// databases), a new database on it, so the same tests run on either engine.
+enum TestDatabase {
+    static let postgresServer = ProcessInfo.processInfo.environment["STRIKELEDGER_E2E_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 }
+    static var isPostgres: Bool { postgresServer != nil }
+
+    static func fresh(in directory: URL) throws -> String {
+        guard let server = postgresServer else { return directory.appendingPathComponent("ledger.sqlite").path }
+        let name = "e2e_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let psql = Process()
+        psql.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        psql.arguments = ["psql", "-q", "-v", "ON_ERROR_STOP=1", server, "-c", "CREATE DATABASE \(name)"]
+        psql.standardOutput = FileHandle.nullDevice
+        psql.standardInput = FileHandle.nullDevice
+        try psql.run()
+        psql.waitUntilExit()
+        guard psql.terminationStatus == 0 else { throw E2EError("psql could not create database \(name)") }
+        // The same server and credentials, another database: replace the URL's path.
+        guard var url = URLComponents(string: server) else { throw E2EError("not a URL: \(server)") }
+        url.path = "/" + name
+        return url.string!
+    }
 }
 
 struct E2EError: Error, CustomStringConvertible {
