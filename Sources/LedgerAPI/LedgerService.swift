@@ -161,7 +161,9 @@ public final class LedgerService: HTTPHandler {
     func respond(_ x: Exchange, method: HTTPRequest.Method) throws -> Response {
         switch x.route {
         case .health, .readiness, .metrics, .openAPI: _ = try x.query([])
-        default: break
+        default:
+            // No write takes a query parameter: one there is a typo, never silently ignored.
+            if method != .get { _ = try x.query([]) }
         }
         switch (x.route, method) {
         case (.health, _): return Answer.json(.ok, Array(#"{"status":"ok"}"#.utf8))

@@ -14,7 +14,8 @@ struct QueryParameters {
                 throw .badRequest("query parameter \(name) is not valid percent-encoded UTF-8")
             }
             guard allowed.contains(name) else {
-                throw .badRequest("unknown query parameter \(name); this endpoint takes " + allowed.sorted().joined(separator: ", "))
+                throw .badRequest("unknown query parameter \(name); " + (allowed.isEmpty ? "this endpoint takes none"
+                    : "this endpoint takes " + allowed.sorted().joined(separator: ", ")))
             }
             // An empty value is the same as leaving the parameter out.
             if value.isEmpty { continue }

@@ -60,6 +60,16 @@ struct MoreTests {
         #expect(apostrophe.status == 200)
     }
 
+    @Test func aWriteWithAQueryParameterIsRefusedAndWritesNothing() throws {
+        let ledger = try Ledger()
+        let report = #"{"city": "Kyiv", "occurred_at": "2025-10-10T02:30:00Z", "source": {"name": "Mayor", "kind": "official"}, "killed": 3}"#
+        let refused = ledger.reporter.post("/v1/reports?dry_run=1", report)
+        expectProblem(refused, 400)
+        #expect(refused.text.contains("dry_run"))
+        #expect(ledger.anonymous.get("/v1/strikes")["items"].array.isEmpty, "nothing was written")
+        #expect(ledger.reporter.post("/v1/reports?", report).status == 201, "an empty query is no parameter")
+    }
+
     @Test func feedFiltersOnAMergedStrikeInConditionalPolls() throws {
         let ledger = try Ledger()
         let (a, _, c) = ChangesTests.history(ledger)
