@@ -10,6 +10,14 @@ let migrationFiles = [
     "0003_local_date_index.sql",
 ]
 
+/// PostgreSQL's own migrations, in `Migrations/postgres/` (the gazetteer, 0002, is the
+/// SQLite file above, shared). SwiftPM embeds resources by file name alone, so these
+/// names must differ from the SQLite ones: hence the `_pg_` in each.
+let postgresMigrationFiles = [
+    "postgres/0001_pg_schema.sql",
+    "postgres/0003_pg_gazetteer_ids.sql",
+]
+
 let package = Package(
     name: "strikeledger",
     platforms: [.macOS(.v15)],
@@ -32,7 +40,7 @@ let package = Package(
             name: "LedgerMigrations",
             path: "Migrations",
             exclude: ["README.md"],
-            resources: migrationFiles.map { .embedInCode($0) }),
+            resources: (migrationFiles + postgresMigrationFiles).map { .embedInCode($0) }),
         .target(
             name: "LedgerStore",
             dependencies: [

@@ -15,4 +15,13 @@ public enum LedgerMigrations {
         Migration(name: "0002_gazetteer.sql", sql: String(decoding: PackageResources._002_gazetteer_sql, as: UTF8.self)),
         Migration(name: "0003_local_date_index.sql", sql: String(decoding: PackageResources._003_local_date_index_sql, as: UTF8.self)),
     ]
+
+    /// The PostgreSQL migrations, in the order they are applied: the files of
+    /// `Migrations/postgres/`, and the gazetteer shared with SQLite (the same file, the
+    /// same data and checksum on both engines). Each is recorded under its file name.
+    public static let postgres: [Migration] = [
+        Migration(name: "0001_pg_schema.sql", sql: String(decoding: PackageResources._001_pg_schema_sql, as: UTF8.self)),
+        Migration(name: "0002_gazetteer.sql", sql: String(decoding: PackageResources._002_gazetteer_sql, as: UTF8.self)),
+        Migration(name: "0003_pg_gazetteer_ids.sql", sql: String(decoding: PackageResources._003_pg_gazetteer_ids_sql, as: UTF8.self)),
+    ]
 }
