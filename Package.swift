@@ -49,6 +49,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]),
+        .target(
+            name: "LedgerPostgres",
+            dependencies: [
+                "CLibPQ", "LedgerModel", "LedgerMigrations",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         .target(name: "CSocketHTTPShims"),
         .target(
             name: "SocketHTTP",
