@@ -86,6 +86,7 @@ let package = Package(
             ]),
         .testTarget(name: "LedgerModelTests", dependencies: ["LedgerModel"]),
         .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore", "LedgerModel", "LedgerMigrations", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "LedgerPostgresTests", dependencies: ["LedgerPostgres", "LedgerMigrations"]),
         .testTarget(name: "SocketHTTPTests", dependencies: ["SocketHTTP", .product(name: "HTTPTypes", package: "swift-http-types")]),
         .testTarget(name: "LedgerAPITests", dependencies: ["LedgerAPI", "LedgerStore", "LedgerModel", "SocketHTTP"]),
         .testTarget(
