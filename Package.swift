@@ -12,6 +12,14 @@ let migrationFiles = [
     "0005_feed_head.sql",
 ]
 
+/// PostgreSQL's own migrations, in `Migrations/postgres/` (the gazetteer, 0002, is the
+/// SQLite file above, shared). SwiftPM embeds resources by file name alone, so these
+/// names must differ from the SQLite ones: hence the `_pg_` in each.
+let postgresMigrationFiles = [
+    "postgres/0001_pg_schema.sql",
+    "postgres/0003_pg_gazetteer_ids.sql",
+]
+
 let package = Package(
     name: "strikeledger",
     platforms: [.macOS(.v15)],
@@ -34,9 +42,9 @@ let package = Package(
             name: "LedgerMigrations",
             path: "Migrations",
             exclude: ["README.md"],
-            resources: migrationFiles.map { .embedInCode($0) }),
+            resources: (migrationFiles + postgresMigrationFiles).map { .embedInCode($0) }),
         // The store's protocol and what every engine shares (the change hub, errors, keys,
-        // idempotency); each engine is a target of its own behind it.
+        // idempotency, and the ledger's SQL); each engine is a target of its own behind it.
         .target(
             name: "LedgerStore",
             dependencies: [
@@ -50,6 +58,17 @@ let package = Package(
                 "LedgerModel", "LedgerMigrations", "LedgerStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+            ]),
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]),
+        .target(
+            name: "LedgerPostgres",
+            dependencies: [
+                "CLibPQ", "LedgerModel", "LedgerMigrations", "LedgerStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .target(name: "CSocketHTTPShims"),
         .target(
@@ -71,12 +90,13 @@ let package = Package(
         .executableTarget(
             name: "strikeledger",
             dependencies: [
-                "LedgerAPI", "LedgerStore", "LedgerSQLite", "LedgerModel", "SocketHTTP",
+                "LedgerAPI", "LedgerStore", "LedgerSQLite", "LedgerPostgres", "LedgerModel", "SocketHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "LedgerModelTests", dependencies: ["LedgerModel"]),
-        .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore", "LedgerSQLite", "LedgerModel", "LedgerMigrations", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore", "LedgerSQLite", "LedgerPostgres", "LedgerModel", "LedgerMigrations", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "LedgerPostgresTests", dependencies: ["LedgerPostgres", "LedgerMigrations"]),
         .testTarget(name: "SocketHTTPTests", dependencies: ["SocketHTTP", .product(name: "HTTPTypes", package: "swift-http-types")]),
         .testTarget(name: "LedgerAPITests", dependencies: ["LedgerAPI", "LedgerStore", "LedgerSQLite", "LedgerModel", "SocketHTTP"]),
         .testTarget(

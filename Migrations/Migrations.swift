@@ -17,4 +17,13 @@ public enum LedgerMigrations {
         Migration(name: "0004_merge_city.sql", sql: String(decoding: PackageResources._004_merge_city_sql, as: UTF8.self)),
         Migration(name: "0005_feed_head.sql", sql: String(decoding: PackageResources._005_feed_head_sql, as: UTF8.self)),
     ]
+
+    /// The PostgreSQL migrations, in the order they are applied: the files of
+    /// `Migrations/postgres/`, and the gazetteer shared with SQLite (the same file, the
+    /// same data and checksum on both engines). Each is recorded under its file name.
+    public static let postgres: [Migration] = [
+        Migration(name: "0001_pg_schema.sql", sql: String(decoding: PackageResources._001_pg_schema_sql, as: UTF8.self)),
+        Migration(name: "0002_gazetteer.sql", sql: String(decoding: PackageResources._002_gazetteer_sql, as: UTF8.self)),
+        Migration(name: "0003_pg_gazetteer_ids.sql", sql: String(decoding: PackageResources._003_pg_gazetteer_ids_sql, as: UTF8.self)),
+    ]
 }

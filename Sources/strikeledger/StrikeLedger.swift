@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LedgerAPI
 import LedgerModel
+import LedgerPostgres
 import LedgerSQLite
 import LedgerStore
 import Logging
@@ -37,14 +38,23 @@ struct CommandError: Error, CustomStringConvertible {
 
 /// `--db PATH`, shared by every subcommand (env `STRIKELEDGER_DB`).
 struct DatabaseOption: ParsableArguments {
-    @Option(name: .long, help: "The SQLite database file (env STRIKELEDGER_DB; default ./strikeledger.sqlite).")
+    @Option(name: .long, help: """
+        The database: a SQLite file, or a postgres:// (postgresql://) URL, password from the URL or PGPASSWORD \
+        (env STRIKELEDGER_DB; default ./strikeledger.sqlite).
+        """)
     var db: String?
 
     var path: String { db ?? ProcessInfo.processInfo.environment["STRIKELEDGER_DB"] ?? "./strikeledger.sqlite" }
 
+    /// The database as logs may show it: a URL's password is never printed.
+    var shown: String { isPostgres ? PostgresConfiguration.redacted(path) : path }
+
+    /// Whether `path` names a PostgreSQL database rather than a SQLite file.
+    var isPostgres: Bool { path.hasPrefix("postgres://") || path.hasPrefix("postgresql://") }
+
     func open() throws -> LedgerStore {
         do {
-            return try SQLiteStore(path: path)
+            return isPostgres ? try PostgresStore(url: path) : try SQLiteStore(path: path)
         } catch {
             throw CommandError("\(error)")
         }
@@ -97,7 +107,7 @@ struct Serve: ParsableCommand {
             throw CommandError("cannot listen on \(server.host):\(port): \(error)")
         }
         let shown = server.host.contains(":") ? "[\(server.host)]" : server.host
-        logger.info("listening on http://\(shown):\(http.port) (database \(database.path))")
+        logger.info("listening on http://\(shown):\(http.port) (database \(database.shown))")
         http.runUntilSignalled()
         logger.info("stopped")
     }
@@ -120,7 +130,7 @@ struct Migrate: ParsableCommand {
     func run() throws {
         let store = try database.open()
         _ = store
-        FileHandle.standardError.write(Data("database \(database.path) is migrated\n".utf8))
+        FileHandle.standardError.write(Data("database \(database.shown) is migrated\n".utf8))
     }
 }
 
@@ -134,7 +144,7 @@ struct Backup: ParsableCommand {
             throw CommandError("\(destination) exists already; choose a new path")
         }
         try database.open().backup(to: destination)
-        FileHandle.standardError.write(Data("backed up \(database.path) to \(destination)\n".utf8))
+        FileHandle.standardError.write(Data("backed up \(database.shown) to \(destination)\n".utf8))
     }
 }
 

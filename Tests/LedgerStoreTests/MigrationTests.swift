@@ -118,4 +118,28 @@ struct MigrationFileListTests {
             #expect(file == m.sql, "the embedded \(m.name) is the file on disk")
         }
     }
+
+    @Test("Migrations/postgres/, Package.swift and LedgerMigrations.postgres name the same files, in order")
+    func postgresListsAgree() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let folder = root.appendingPathComponent("Migrations/postgres")
+        let onDisk = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".sql") }.sorted()
+        let names = LedgerMigrations.postgres.map(\.name)
+        #expect(names == names.sorted())
+        #expect(Set(names).count == names.count)
+        // Every file of the folder is in the list; the others are SQLite's, shared (the gazetteer).
+        #expect(names.filter { !LedgerMigrations.all.map(\.name).contains($0) } == onDisk)
+        let manifest = try String(contentsOf: root.appendingPathComponent("Package.swift"), encoding: .utf8)
+        for name in onDisk {
+            #expect(manifest.contains("\"postgres/\(name)\""), "Package.swift must embed postgres/\(name)")
+            // SwiftPM embeds by file name alone: a PostgreSQL file may not share a SQLite file's name.
+            #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("Migrations/\(name)").path))
+        }
+        for m in LedgerMigrations.postgres {
+            let own = folder.appendingPathComponent(m.name)
+            let path = FileManager.default.fileExists(atPath: own.path) ? own : root.appendingPathComponent("Migrations/\(m.name)")
+            let file = try String(contentsOf: path, encoding: .utf8)
+            #expect(file == m.sql, "the embedded PostgreSQL \(m.name) is the file on disk")
+        }
+    }
 }

@@ -3,6 +3,7 @@ import GRDB
 import LedgerModel
 import Synchronization
 import Testing
+@testable import LedgerPostgres
 @testable import LedgerSQLite
 @testable import LedgerStore
 
@@ -21,24 +22,54 @@ func ts(_ s: String) -> Timestamp {
     return t
 }
 
-/// A fresh directory under the temporary directory, removed when the value goes away.
+/// A fresh directory under the temporary directory, removed when the value goes away;
+/// and, for PostgreSQL, a fresh database, dropped likewise.
 final class TempDir {
     let url: URL
+    private(set) var postgresURL: String?
+
     init() {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("ledgerstore-tests-\(UUID().uuidString)")
         try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
     func path(_ name: String = "ledger.sqlite") -> String { url.appendingPathComponent(name).path }
-    deinit { try? FileManager.default.removeItem(at: url) }
+
+    /// A new, empty database on the test server (`STRIKELEDGER_TEST_POSTGRES`).
+    func postgresDatabase() throws -> String {
+        if let postgresURL { return postgresURL }
+        guard let server = Engine.postgresServer, var components = URLComponents(string: server) else {
+            throw StoreError.database("STRIKELEDGER_TEST_POSTGRES is not set")
+        }
+        let name = "store_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let admin = try PostgresConnection(configuration: try PostgresConfiguration(url: server))
+        defer { admin.close() }
+        _ = try admin.execute("CREATE DATABASE \(name)")
+        components.path = "/" + name
+        postgresURL = components.string!
+        return postgresURL!
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: url)
+        if let postgresURL, let server = Engine.postgresServer, let name = URLComponents(string: postgresURL)?.path.dropFirst(),
+           let admin = try? PostgresConnection(configuration: try PostgresConfiguration(url: server)) {
+            _ = try? admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+            admin.close()
+        }
+    }
 }
 
 /// The engines the store suite runs on. Every behaviour test takes one as its argument,
 /// so the one suite checks every engine.
 enum Engine: String, Sendable, CustomTestStringConvertible {
-    case sqlite
+    case sqlite, postgres
 
-    /// SQLite always.
-    static var available: [Engine] { [.sqlite] }
+    /// The PostgreSQL server the suite may create databases on (a URL), if any.
+    static let postgresServer = ProcessInfo.processInfo.environment["STRIKELEDGER_TEST_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 }
+
+    /// SQLite always; PostgreSQL too when `STRIKELEDGER_TEST_POSTGRES` names a server
+    /// (scripts/postgres.sh starts one; .ci/run does).
+    static var available: [Engine] { postgresServer == nil ? [.sqlite] : [.sqlite, .postgres] }
 
     var testDescription: String { rawValue }
 
@@ -46,6 +77,7 @@ enum Engine: String, Sendable, CustomTestStringConvertible {
     func open(_ place: TempDir, clock: @escaping @Sendable () -> Timestamp = { Timestamp(seconds: Int64(Date().timeIntervalSince1970)) }) throws -> any LedgerStore {
         switch self {
         case .sqlite: try SQLiteStore(path: place.path(), clock: clock)
+        case .postgres: try PostgresStore(url: try place.postgresDatabase(), clock: clock)
         }
     }
 
@@ -124,6 +156,8 @@ extension LedgerStore {
         switch self {
         case let sqlite as SQLiteStore:
             return try sqlite.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)")! }
+        case let postgres as PostgresStore:
+            return try postgres.pool.withConnection { c in try c.query("SELECT count(*) FROM \(table)").first!.int(0) }
         default:
             fatalError("no row count for \(type(of: self))")
         }

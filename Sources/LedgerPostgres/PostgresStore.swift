@@ -1,0 +1,212 @@
+import Foundation
+import LedgerModel
+import LedgerStore
+import Logging
+import Synchronization
+
+/// The PostgreSQL store: the ledger for several server processes on one database.
+///
+/// Every operation is the relational store's; what is PostgreSQL's own is here:
+/// - **One writer at a time, across processes.** A write transaction first locks the
+///   feed's counter row (`feed_head`). Writers therefore commit one after another, as on
+///   SQLite, which keeps every read-then-write of the ledger (report matching, toll
+///   derivation, alias clashes) exact under READ COMMITTED, and makes seq order commit
+///   order: a poller that follows `next_since` never skips an event committed late.
+/// - **The change hub follows the database, not this process.** Each write sends a
+///   NOTIFY in its transaction; every process LISTENs on a connection of its own, and on
+///   each notification (or after its own commit) reads the events past its hub's head
+///   and publishes them in seq order. Long-polls held on any process wake within
+///   milliseconds of a commit on any other, and the data version that the answer caches
+///   follow grows with each notification.
+/// - **Reads see one snapshot**: a page of the feed and the head it reports, or a
+///   casualties answer as known at an instant, come from one REPEATABLE READ transaction.
+public final class PostgresStore: RelationalStore {
+    let pool: PostgresPool
+    private let configuration: PostgresConfiguration
+    /// Set once, right after start-up: the LISTEN connection, which calls back into the store.
+    private let listener = Mutex<PostgresNotifications?>(nil)
+    public let changes = ChangeHub()
+    public let gazetteerCache = GazetteerCache()
+    public let logger: Logger
+    let clock: @Sendable () -> Timestamp
+    /// Grows with every commit this process makes or is told of.
+    private let version = Atomic<Int>(0)
+    /// Catch-ups publish to the hub one at a time, so events arrive in seq order.
+    private let catchingUp = Mutex(())
+    private let readNanos = Atomic<Int>(0)
+    private let readCount = Atomic<Int>(0)
+    private let writeNanos = Atomic<Int>(0)
+    private let writeCount = Atomic<Int>(0)
+
+    /// The channel every write notifies and every process listens on.
+    static let channel = "strikeledger_changes"
+    /// The channel a trigger notifies when a city or a spelling is added (migration 0006).
+    static let citiesChannel = "strikeledger_cities"
+
+    /// Connects to the database at `url` (a `postgres://` or `postgresql://` URL; the
+    /// password from the URL or `PGPASSWORD`), migrates it, and starts listening.
+    public init(url: String, logger: Logger = Logger(label: "strikeledger.store"),
+                clock: @escaping @Sendable () -> Timestamp = { Timestamp(seconds: Int64(Date().timeIntervalSince1970)) }) throws {
+        do {
+            configuration = try PostgresConfiguration(url: url)
+        } catch {
+            throw StoreError.database("\(error)")
+        }
+        self.logger = logger
+        self.clock = clock
+        pool = PostgresPool(configuration: configuration, logger: logger)
+        do {
+            try migrate()
+            try reloadGazetteer()
+            changes.reset(head: try read { db in try db.value("SELECT seq FROM feed_head", as: Int64.self) } ?? 0)
+        } catch {
+            pool.close()
+            throw error
+        }
+        do {
+            let listener = try PostgresNotifications(configuration: configuration, channels: [Self.channel, Self.citiesChannel],
+                                                     logger: logger) { [weak self] event in self?.heard(event) }
+            self.listener.withLock { $0 = listener }
+            listener.start()
+        } catch {
+            pool.close()
+            throw StoreError.database("\(error)")
+        }
+    }
+
+    deinit {
+        listener.withLock { $0?.stop() }
+        pool.close()
+    }
+
+    public var now: Timestamp { clock() }
+    public var dataVersion: Int { version.load(ordering: .sequentiallyConsistent) }
+
+    public var timing: StoreTiming {
+        StoreTiming(readSeconds: Double(readNanos.load(ordering: .relaxed)) / 1e9, reads: readCount.load(ordering: .relaxed),
+                    writeSeconds: Double(writeNanos.load(ordering: .relaxed)) / 1e9, writes: writeCount.load(ordering: .relaxed),
+                    commits: writeCount.load(ordering: .relaxed))
+    }
+
+    @discardableResult
+    public func migrate() throws -> [String] {
+        do {
+            return try PostgresMigrator().migrate(pool)
+        } catch let e as StoreError {
+            throw e
+        } catch {
+            throw StoreError.database("migration failed: \(error)")
+        }
+    }
+
+    public func isReady() -> Bool {
+        (try? pool.withConnection { c in try c.query("SELECT 1").count }) == 1
+    }
+
+    /// PostgreSQL's own tools make its backups: this says how.
+    public func backup(to path: String) throws {
+        throw BackupUnsupported(destination: path, url: configuration.redactedURL)
+    }
+
+    struct BackupUnsupported: Error, CustomStringConvertible {
+        let destination: String
+        let url: String
+        var description: String {
+            "backup copies a SQLite database; back up PostgreSQL with its own tools, e.g. "
+                + "pg_dump --format=custom --file='\(destination)' '\(url)' (the password from PGPASSWORD or ~/.pgpass)"
+        }
+    }
+
+    // MARK: Reading and writing
+
+    public func read<T>(_ body: (any SQLSession) throws -> T) throws(StoreError) -> T {
+        readCount.add(1, ordering: .relaxed)
+        return try measure(readNanos) { () throws(StoreError) -> T in
+            try mapped { try pool.withConnection { c in try c.transaction(.repeatableRead) { c in try body(PostgresSession(connection: c)) } } }
+        }
+    }
+
+    public func writeEvents<T>(_ body: (any SQLSession) throws -> (T, [EventKey])) throws(StoreError) -> T {
+        let (value, events) = try measure(writeNanos) { () throws(StoreError) -> (T, [EventKey]) in
+            try mapped {
+                try pool.withConnection { c in
+                    try c.transaction { c in
+                        // The write lock of every process: see the type's documentation.
+                        _ = try c.query("SELECT seq FROM feed_head FOR UPDATE")
+                        let done = try body(PostgresSession(connection: c))
+                        _ = try c.query("SELECT pg_notify($1, '')", [.text(Self.channel)])
+                        return done
+                    }
+                }
+            }
+        }
+        writeCount.add(1, ordering: .relaxed)
+        version.add(1, ordering: .sequentiallyConsistent)
+        catchUp(with: events)
+        return value
+    }
+
+    /// Brings the hub up to the database's head: `events` (this process's own, just
+    /// committed) when they follow the hub's head directly, else whatever the database
+    /// holds past it. Before a write is answered, its events are in the hub.
+    private func catchUp(with events: [EventKey] = []) {
+        catchingUp.withLock { _ in
+            let head = changes.head
+            if let first = events.first, first.seq == head + 1 {
+                changes.publish(events)
+                return
+            }
+            do {
+                let missed: [EventKey] = try read { db in
+                    try db.rows("""
+                        SELECT seq, strike_id, merged_strike_id, city_id, merged_city_id FROM change_events
+                        WHERE seq > ? ORDER BY seq
+                        """, [head]).map { row in
+                        EventKey(seq: row[0], strikeId: row[1], mergedStrikeId: row[2], cityId: row[3], mergedCityId: row[4])
+                    }
+                }
+                changes.publish(missed)
+            } catch {
+                logger.warning("could not read the feed's new events: \(error); the next notification retries")
+            }
+        }
+    }
+
+    /// A notification: another process (or this one) committed. After a reconnect,
+    /// anything may have been missed: the gazetteer is read again too.
+    private func heard(_ event: PostgresNotifications.Event) {
+        switch event {
+        case .notification(let n) where n.channel == Self.citiesChannel:
+            do { try reloadGazetteer() } catch { logger.warning("could not read the gazetteer again: \(error)") }
+        case .notification:
+            version.add(1, ordering: .sequentiallyConsistent)
+            catchUp()
+        case .listening(let reconnected):
+            // LISTEN is in effect from here: whatever committed before it (while this
+            // process started, or while the connection was down) is read now.
+            version.add(1, ordering: .sequentiallyConsistent)
+            catchUp()
+            if reconnected {
+                do { try reloadGazetteer() } catch { logger.warning("could not read the gazetteer again: \(error)") }
+            }
+        case .disconnected(let error):
+            logger.warning("lost the notification connection: \(error); reconnecting")
+        }
+    }
+
+    private func measure<T>(_ nanos: borrowing Atomic<Int>, _ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { nanos.add(Int(DispatchTime.now().uptimeNanoseconds - start), ordering: .relaxed) }
+        return try body()
+    }
+
+    private func mapped<T>(_ body: () throws -> T) throws(StoreError) -> T {
+        do {
+            return try body()
+        } catch let e as StoreError {
+            throw e
+        } catch {
+            throw StoreError.database("\(error)")
+        }
+    }
+}
