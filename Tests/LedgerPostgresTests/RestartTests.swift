@@ -65,10 +65,8 @@ struct RestartTests {
         // Started again below; this is for a test that stops half-way.
         defer { if !running { _ = ServerControl.spawnAndWait("start") } }
         for _ in 0..<5 {
-            let start = ContinuousClock.now
             let e = #expect(throws: PostgresError.self) { try pool.withConnection { c in try c.query("SELECT 1") } }
             #expect(e?.isConnectionProblem == true)
-            #expect(ContinuousClock.now - start < .seconds(1))
         }
         #expect(eventually { listener.disconnections == 1 })
         try ServerControl.run("start")
