@@ -47,7 +47,8 @@ extension RelationalStore {
             }
             if !clashes.isEmpty { throw StoreError.conflict(clashes.joined(separator: "; ")) }
             let id = try Self.inserted(db.value("""
-                INSERT INTO cities (name, country, region, timezone, latitude, longitude) VALUES (?, ?, ?, ?, ?, ?) RETURNING id
+                INSERT INTO cities (id, name, country, region, timezone, latitude, longitude)
+                VALUES (\(Self.nextID("cities")), ?, ?, ?, ?, ?, ?) RETURNING id
                 """, [new.name, new.country, new.region, new.timezone, new.latitude, new.longitude]))
             var seen = Set([PlaceName.fold(new.name)])
             for alias in new.aliases where seen.insert(PlaceName.fold(alias)).inserted {

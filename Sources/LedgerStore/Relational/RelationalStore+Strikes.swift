@@ -74,9 +74,9 @@ extension RelationalStore {
     static func insertStrike(_ new: NewStrike, city: City, now: Timestamp, _ db: any SQLSession) throws -> Int64 {
         guard let zone = Zone(city.timezone) else { throw StoreError.database("city \(city.id) has unknown zone \(city.timezone)") }
         return try inserted(db.value("""
-            INSERT INTO strikes (city_id, occurred_at, time_precision, local_date, latitude, longitude, weapons,
+            INSERT INTO strikes (id, city_id, occurred_at, time_precision, local_date, latitude, longitude, weapons,
                                  description, damage, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+            VALUES (\(nextID("strikes")), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
             """, [city.id, new.occurredAt.seconds, new.timePrecision.rawValue,
                              zone.localDate(of: new.occurredAt).description, new.location?.latitude, new.location?.longitude,
                              Weapon.encode(new.weapons), new.description, new.damage, now.seconds, now.seconds]))

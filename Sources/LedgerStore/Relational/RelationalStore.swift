@@ -27,6 +27,11 @@ extension RelationalStore {
         try writeEvents { db in (try body(db), []) }
     }
 
+    /// The SQL of a new row's id: one past the highest, as SQLite gives a rowid. Writes take
+    /// turns on every engine, so this is exact, and a write that rolls back leaves no gap
+    /// (a PostgreSQL identity column would burn its number): ids are the same on both.
+    static func nextID(_ table: StaticString) -> String { "(SELECT coalesce(max(id), 0) + 1 FROM \(table))" }
+
     /// The id an `INSERT ... RETURNING` gave.
     static func inserted(_ id: Int64?) throws -> Int64 {
         guard let id else { throw StoreError.database("an insert returned no id") }

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Static check: no SQL in Sources/LedgerStore is built by pasting request input.
+"""Static check: no SQL in the store (LedgerStore and each engine) is built by pasting request input.
 
-Finds every Swift string literal (plain and multi-line) under Sources/LedgerStore that
+Finds every Swift string literal (plain and multi-line) under the store's sources that
 looks like SQL and lists each string interpolation `\\(...)` in it. Each must be in ALLOWED
 below, with why it is safe (a constant, a list of `?` placeholders, an integer the server
 computed itself). Any other interpolation fails the check: bind request values with `?`.
 
-usage: sql_interpolation.py [SOURCES_DIR]
+usage: sql_interpolation.py [SOURCES_DIR...]
 """
 import os
 import re
@@ -22,22 +22,36 @@ STRONG_SQL = re.compile(r"\b(SELECT|INSERT INTO|UPDATE|DELETE FROM|WHERE|JOIN|OR
 # (file, interpolated expression) -> why it is safe. Keep the reasons honest: verify them
 # when the code around changes.
 ALLOWED = {
-    ("LedgerStore+Reports.swift", "Self.strikeColumns"):
-        "a static let column list (constant SQL text)",
-    ("LedgerStore+Reports.swift", "sets.joined(separator: \", \")"):
+    ("RelationalStore+Reports.swift", "Self.strikeColumns"):
+        "a static column list (constant SQL text)",
+    ("RelationalStore+Reports.swift", "sets.joined(separator: \", \")"):
         "fixed 'column = ?' fragments chosen in code from which report fields are present; values are bound",
-    ("LedgerStore+Reports.swift", "now.seconds"):
+    ("RelationalStore+Reports.swift", "now.seconds"):
         "Int64 from the server clock (Timestamp.seconds), not request input",
-    ("LedgerStore+Reports.swift", "bump"):
+    ("RelationalStore+Reports.swift", "bump"):
         "either empty or ', version = version + 1, updated_at = <Int64 from the server clock>' built just above",
-    ("LedgerStore+Revisions.swift", "marks"):
+    ("RelationalStore+Revisions.swift", "marks"):
         "a list of '?' placeholders, one per strike id, all bound",
-    ("LedgerStore+Strikes.swift", "strikeColumns"):
-        "a static let column list (constant SQL text)",
-    ("LedgerStore+Strikes.swift", "Self.strikeColumns"):
-        "a static let column list (constant SQL text)",
-    ("LedgerStore+Strikes.swift", "marks"):
+    ("RelationalStore+Strikes.swift", "strikeColumns"):
+        "a static column list (constant SQL text)",
+    ("RelationalStore+Strikes.swift", "Self.strikeColumns"):
+        "a static column list (constant SQL text)",
+    ("RelationalStore+Strikes.swift", "marks"):
         "a list of '?' placeholders, one per strike id, all bound",
+    ("RelationalStore+Strikes.swift", "nextID(\"strikes\")"):
+        "RelationalStore.nextID: a subquery on a StaticString table name written in code",
+    ("RelationalStore+Sources.swift", "nextID(\"sources\")"):
+        "RelationalStore.nextID: a subquery on a StaticString table name written in code",
+    ("RelationalStore+Cities.swift", "Self.nextID(\"cities\")"):
+        "RelationalStore.nextID: a subquery on a StaticString table name written in code",
+    ("RelationalStore+Keys.swift", "Self.nextID(\"api_keys\")"):
+        "RelationalStore.nextID: a subquery on a StaticString table name written in code",
+    ("RelationalStore.swift", "table"):
+        "nextID's StaticString parameter: only table names written in code reach it",
+    ("PostgresStore.swift", "destination"):
+        "not SQL: the pg_dump command line that backup's error message suggests",
+    ("PostgresStore.swift", "url"):
+        "not SQL: the password-redacted URL in backup's suggested pg_dump command line",
 }
 
 
@@ -116,12 +130,14 @@ def interpolations(body, hashes):
 
 
 def main():
-    root = sys.argv[1] if len(sys.argv) > 1 else "Sources/LedgerStore"
+    roots = sys.argv[1:] or ["Sources/LedgerStore", "Sources/LedgerSQLite", "Sources/LedgerPostgres"]
+    root = ", ".join(roots)
+    files = sorted((name, os.path.join(d, name)) for r in roots for d, _, names in os.walk(r) for name in names)
     found, bad = [], []
-    for name in sorted(os.listdir(root)):
+    for name, path in files:
         if not name.endswith(".swift"):
             continue
-        text = open(os.path.join(root, name), encoding="utf-8").read()
+        text = open(path, encoding="utf-8").read()
         for line, body, hashes in literals(text):
             plain = re.sub(r"\\#*\([^)]*\)", " ", body)
             if not STRONG_SQL.search(plain):
