@@ -77,6 +77,8 @@ public struct ObjectReader: Sendable {
     public mutating func text(_ key: String, required: Bool = false, maxLength: Int) -> String? {
         guard let v = present(key, required: required) else { return nil }
         guard case .string(let s) = v else { fail(key, "must be a string"); return nil }
+        // No database stores U+0000 in text alike (PostgreSQL refuses it): refused for all.
+        guard !s.utf8.contains(0) else { fail(key, "must not contain the character U+0000"); return nil }
         let trimmed = s.trimmingWhitespace()
         guard !trimmed.isEmpty else { fail(key, "must not be empty"); return nil }
         guard trimmed.count <= maxLength else { fail(key, "must be at most \(maxLength) characters"); return nil }
@@ -136,8 +138,8 @@ public struct ObjectReader: Sendable {
         }
         var out: [String] = []
         for (i, item) in items.enumerated() {
-            guard case .string(let s) = item, !s.trimmingWhitespace().isEmpty, s.count <= maxLength else {
-                fail("\(key)[\(i)]", "must be a non-empty string of at most \(maxLength) characters"); continue
+            guard case .string(let s) = item, !s.trimmingWhitespace().isEmpty, s.count <= maxLength, !s.utf8.contains(0) else {
+                fail("\(key)[\(i)]", "must be a non-empty string of at most \(maxLength) characters, without U+0000"); continue
             }
             out.append(s.trimmingWhitespace())
         }

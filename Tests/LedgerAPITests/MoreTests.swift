@@ -53,6 +53,7 @@ struct MoreTests {
         expectProblem(ledger.anonymous.get("/v1/cities?limit=0"), 400)
         expectProblem(ledger.anonymous.get("/v1/sources?limit=abc"), 400)
         expectProblem(ledger.anonymous.get("/v1/cities/1?q=x"), 400)
+        expectProblem(ledger.anonymous.get("/v1/sources?q=a%00b"), 400)
         #expect(ledger.anonymous.get("/v1/strikes?%63ity=Kyiv").status == 200, "names are percent-decoded")
         #expect(ledger.anonymous.get("/v1/casualties?city=K%C3%BDiv").status == 200, "diacritics are ignored: Ký­iv")
         #expect(ledger.anonymous.get("/v1/casualties?city=Kyiv&date=2024-02-29").status == 200)

@@ -37,6 +37,15 @@ struct ReportDecodeTests {
         #expect(errors == [FieldError(field: "kiled", message: "is not a known field")])
     }
 
+    /// PostgreSQL refuses U+0000 in text, so no engine is handed one: 422 on the field.
+    @Test func aNulCharacterInTextIsRefused() {
+        let errors = fieldErrors { () throws(ValidationError) in
+            try Report.decode(json(#"{"strike_id": 7, "source": {"name": "Mayor\u0000", "kind": "official"}, "note": "a\u0000b", "killed": 1}"#), now: now)
+        }
+        #expect(Set(errors.map(\.field)) == ["source.name", "note"])
+        #expect(errors.allSatisfy { $0.message == "must not contain the character U+0000" })
+    }
+
     @Test func severalBadFieldsGiveSeveralErrors() {
         let errors = fieldErrors { () throws(ValidationError) in
             try Report.decode(json(#"""
