@@ -86,7 +86,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]),
+            ],
+            // The OpenAPI document, a file of its own, embedded as it is and served at /openapi.json.
+            resources: [.embedInCode("Resources/openapi.json")]),
         .executableTarget(
             name: "strikeledger",
             dependencies: [

@@ -63,8 +63,3 @@ final class ServiceMetrics: Sendable {
         return Response(head: head, body: registry.emitToBuffer())
     }
 }
-
-extension OpenAPIDocument {
-    /// The document as served.
-    static let bytes: [UInt8] = Array(json.utf8)
-}

@@ -197,7 +197,9 @@ func checkNotFuture(_ t: Timestamp, _ key: String, now: Timestamp, in r: inout O
 }
 
 /// A JSON merge patch (RFC 7396) of a strike's descriptive fields.
-/// Each field: nil = leave alone; `.some(nil)` = clear (where clearing is allowed).
+/// Each field: nil = leave alone; `.some(nil)` = clear (where clearing is allowed). A null
+/// `time_precision` puts back the default, `minute`; a null `weapons` leaves none; `occurred_at`
+/// cannot be removed, so null there is refused.
 public struct StrikePatch: Sendable, Equatable {
     public var occurredAt: Timestamp?
     public var timePrecision: TimePrecision?
@@ -219,7 +221,11 @@ public struct StrikePatch: Sendable, Equatable {
             p.occurredAt = r.instant("occurred_at", required: true)
             if let t = p.occurredAt { checkNotFuture(t, "occurred_at", now: now, in: &r) }
         }
-        if r.contains("time_precision") { p.timePrecision = r.enumeration("time_precision", TimePrecision.self, required: true) }
+        if r.contains("time_precision") {
+            // null removes the field, and a strike without one is known to the minute (the default).
+            p.timePrecision = r.value("time_precision") == .null
+                ? .minute : r.enumeration("time_precision", TimePrecision.self, required: true)
+        }
         if r.contains("location") { p.location = .some(Location.read("location", from: &r)) }
         if r.contains("weapons") { p.weapons = Weapon.readList("weapons", from: &r) ?? [] }
         if r.contains("description") { p.description = .some(r.text("description", maxLength: 10_000)) }

@@ -397,9 +397,15 @@ struct StrikePatchDecodeTests {
         #expect(try patch(#"{"weapons": []}"#).weapons == [])
     }
 
-    @Test func fieldsThatCannotBeClearedRefuseNull() {
+    @Test func occurredAtCannotBeClearedSoNullIsRefused() {
         let e = fieldErrors { () throws(ValidationError) in try patch(#"{"occurred_at": null, "time_precision": null}"#) }
-        #expect(Set(e.map(\.field)) == ["occurred_at", "time_precision"])
+        #expect(Set(e.map(\.field)) == ["occurred_at"])
+    }
+
+    @Test func nullTimePrecisionPutsBackTheDefault() throws {
+        // API.md: in a PATCH, null removes the field; a strike without one is known to the minute.
+        #expect(try patch(#"{"time_precision": null}"#).timePrecision == .minute)
+        #expect(try patch(#"{}"#).timePrecision == nil)
     }
 
     @Test(arguments: ["killed", "injured", "city", "toll", "version", "id", "merged_into"])

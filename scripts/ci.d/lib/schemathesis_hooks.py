@@ -5,6 +5,9 @@ new is committed. Fuzzing would then spend most of its time waiting, or trip the
 timeout on a conforming server. Every valid `wait` above 1 is lowered to 1 just before the
 request is sent; invalid values (negative, over 60, not a number) are left alone so the
 server must still reject them with 400.
+
+GET /v1/changes/stream never ends; it is bounded in lib/schemathesis.toml (a short request
+timeout for that operation), where schemathesis reads the events sent so far and checks each.
 """
 import schemathesis
 
