@@ -42,10 +42,12 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .target(name: "CSocketHTTPShims"),
+        /// The system's zlib, for gzip responses (Debian: zlib1g-dev).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "SocketHTTP",
             dependencies: [
-                "CSocketHTTPShims",
+                "CSocketHTTPShims", "CZlib",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -67,7 +69,7 @@ let package = Package(
             ]),
         .testTarget(name: "LedgerModelTests", dependencies: ["LedgerModel"]),
         .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore", "LedgerModel", "LedgerMigrations", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "SocketHTTPTests", dependencies: ["SocketHTTP", .product(name: "HTTPTypes", package: "swift-http-types")]),
+        .testTarget(name: "SocketHTTPTests", dependencies: ["SocketHTTP", "CZlib", .product(name: "HTTPTypes", package: "swift-http-types")]),
         .testTarget(name: "LedgerAPITests", dependencies: ["LedgerAPI", "LedgerStore", "LedgerModel", "SocketHTTP"]),
         .testTarget(
             name: "EndToEndTests",

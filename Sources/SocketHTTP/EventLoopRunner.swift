@@ -30,11 +30,13 @@ final class EventLoopRunner {
     private let readBuffer: UnsafeMutableRawBufferPointer
     private var headScratch: [UInt8] = []
     private var encoder = ResponseEncoder()
+    private let filters: OutputFilters
     private var messages: [LoopMessage] = []
 
     init(loop: EventLoop, context: ServerContext) {
         self.loop = loop
         self.context = context
+        self.filters = context.configuration.outputFilters
         readBuffer = .allocate(byteCount: Self.readBufferSize, alignment: 16)
         headScratch.reserveCapacity(1024)
     }
@@ -514,6 +516,10 @@ final class EventLoopRunner {
     /// Queues a complete response; the phase becomes `.responding`.
     private func writeResponse(_ connection: Connection, _ response: Response) {
         let exchange = connection.exchange
+        var response = response
+        if !response.filtered, let exchange {
+            response = filters.apply(response, to: exchange.head)
+        }
         let code = response.head.status.code
         let bodiless = code < 200 || code == 204 || code == 304
         let isHead = exchange?.isHead ?? false

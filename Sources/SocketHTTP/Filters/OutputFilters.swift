@@ -1,0 +1,94 @@
+import HTTPTypes
+
+/// What the server does to every complete response before it writes it, as nginx's
+/// output filters do: answer a conditional GET whose `If-None-Match` names the
+/// response's `ETag` with 304, and gzip a large body for a client that accepts it.
+///
+/// The handler decides the ETag (a strong one, of the uncompressed body); a gzipped
+/// answer carries its weak form (`W/"…"`), and so does the 304 that stands for it.
+/// `Vary: Accept-Encoding` goes on every answer large enough to be gzipped, whether it
+/// was or not, so that a cache never hands gzip to a client that did not ask for it.
+/// Streams are never filtered.
+///
+/// The server applies the filters on the worker thread for answers from `handle`, and
+/// on the event loop for inline and deferred ones; a handler's tests may apply them to
+/// see what a client would.
+public struct OutputFilters: Sendable {
+    /// Bodies longer than this many bytes are gzipped for clients that accept it;
+    /// nil: never.
+    public var gzipAbove: Int?
+    /// zlib's compression level, 1 (fastest) to 9 (smallest).
+    public var gzipLevel: Int32
+
+    public init(gzipAbove: Int? = 1024, gzipLevel: Int32 = 6) {
+        self.gzipAbove = gzipAbove
+        self.gzipLevel = gzipLevel
+    }
+
+    /// The response as the client gets it.
+    public func apply(_ response: Response, to request: HTTPRequest) -> Response {
+        var response = response
+        response.filtered = true
+        let code = response.head.status.code
+        guard code >= 200, code != 204, code != 304 else { return response }
+        var gzip = false
+        if let gzipAbove, response.body.count > gzipAbove, response.head.headerFields[.contentEncoding] == nil {
+            Self.addVary("Accept-Encoding", to: &response.head.headerFields)
+            if let accept = request.headerFields[.acceptEncoding] { gzip = AcceptEncoding.prefersGzip(accept) }
+        }
+        if Self.isNotModified(code: code, response.head.headerFields, request) {
+            var fields = response.head.headerFields
+            if gzip, let etag = fields[.eTag] { fields[.eTag] = EntityTag.weak(etag) }
+            return Self.notModified(fields)
+        }
+        if gzip, let compressed = response.gzipCache?.gzip(response.body, level: gzipLevel)
+            ?? Gzip.compress(response.body, level: gzipLevel) {
+            response.body = compressed
+            response.head.headerFields[.contentEncoding] = "gzip"
+            if let etag = response.head.headerFields[.eTag] { response.head.headerFields[.eTag] = EntityTag.weak(etag) }
+        }
+        return response
+    }
+
+    /// Whether `apply` answers `response` with 304: a GET or HEAD whose `If-None-Match`
+    /// names the 2xx response's `ETag` (weak comparison; `*` names any).
+    public static func answersNotModified(_ response: Response, to request: HTTPRequest) -> Bool {
+        isNotModified(code: response.head.status.code, response.head.headerFields, request)
+    }
+
+    private static func isNotModified(code: Int, _ fields: HTTPFields, _ request: HTTPRequest) -> Bool {
+        guard (200..<300).contains(code), request.method == .get || request.method == .head,
+              let condition = request.headerFields[.ifNoneMatch], let etag = fields[.eTag] else { return false }
+        return EntityTag.list(condition, containsWeakly: etag)
+    }
+
+    /// 304 with the fields a 200 would carry (ETag, Cache-Control, Vary, and the rest),
+    /// less those that describe a body.
+    private static func notModified(_ fields: HTTPFields) -> Response {
+        var fields = fields
+        for name in [HTTPField.Name.contentType, .contentEncoding, .contentLanguage, .contentLength] {
+            fields[name] = nil
+        }
+        return Response(head: HTTPResponse(status: .notModified, headerFields: fields), body: [], filtered: true)
+    }
+
+    /// Adds a member to `Vary`, unless it is there already.
+    public static func addVary(_ name: String, to fields: inout HTTPFields) {
+        guard let vary = fields[.vary] else {
+            fields[.vary] = name
+            return
+        }
+        let members = vary.split(separator: ",").map { $0.trimmingWhitespace() }
+        guard !members.contains(where: { $0 == "*" || $0.lowercased() == name.lowercased() }) else { return }
+        fields[.vary] = vary + ", " + name
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingWhitespace() -> Substring {
+        var s = self
+        while s.first == " " || s.first == "\t" { s.removeFirst() }
+        while s.last == " " || s.last == "\t" { s.removeLast() }
+        return s
+    }
+}
