@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "LedgerAPITests", dependencies: ["LedgerAPI", "LedgerStore", "LedgerModel", "SocketHTTP"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["LedgerModel", .target(name: "strikeledger")]),
+            dependencies: ["LedgerModel", "CZlib", .target(name: "strikeledger")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -29,6 +29,8 @@ public final class LedgerService: HTTPHandler {
     let feed: ChangeFeed
     let casualtyCache = AnswerCache()
     let writeLimit: RateLimiter?
+    /// `/openapi.json` is static: its gzip form is made once.
+    private let openAPIGzip = GzipCache()
 
     public init(store: LedgerStore, configuration: APIConfiguration = APIConfiguration(),
                 logger: Logger = Logger(label: "strikeledger.api")) {
@@ -51,7 +53,8 @@ public final class LedgerService: HTTPHandler {
     var now: Timestamp { Timestamp(seconds: Int64(Date().timeIntervalSince1970)) }
 
     public func handleInline(_ request: Request) -> Reply? {
-        // Answers from memory: liveness, and a conditional poll of the feed with nothing new.
+        // Answers from memory: liveness, a conditional poll of the feed with nothing new, and
+        // cached casualties.
         let path = request.path
         if path == "/healthz", request.query.isEmpty, request.head.method == .get || request.head.method == .head {
             return .response(Answer.json(.ok, Array(#"{"status":"ok"}"#.utf8)))
@@ -62,10 +65,15 @@ public final class LedgerService: HTTPHandler {
             return .response(response)
         }
         if path == "/v1/casualties", let response = cachedCasualties(request) {
-            metrics.record(route: Route.casualties.pattern, status: response.head.status.code, since: nil)
+            metrics.record(route: Route.casualties.pattern, status: Self.status(response, request), since: nil)
             return .response(response)
         }
         return nil
+    }
+
+    /// The status the client gets: the server answers 304 for a matching `If-None-Match`.
+    private static func status(_ response: Response, _ request: Request) -> Int {
+        OutputFilters.answersNotModified(response, to: request.head) ? 304 : response.head.status.code
     }
 
     /// Refuses a request with a body before the body is read, in the contract's order:
@@ -121,7 +129,7 @@ public final class LedgerService: HTTPHandler {
         }
         let status: Int
         switch reply {
-        case .response(let r): status = r.head.status.code
+        case .response(let r): status = Self.status(r, request)
         case .deferred: status = 200
         case .stream(let head, _): status = head.status.code
         }
@@ -169,7 +177,10 @@ public final class LedgerService: HTTPHandler {
             guard store.isReady() else { throw APIError.unavailable("the database does not answer") }
             return Answer.json(.ok, Array(#"{"status":"ok"}"#.utf8))
         case (.metrics, _): return metrics.exposition(heldPolls: feed.heldCount, database: store.timing)
-        case (.openAPI, _): return Answer.json(.ok, OpenAPIDocument.bytes)
+        case (.openAPI, _):
+            var document = Answer.json(.ok, OpenAPIDocument.bytes)
+            document.gzipCache = openAPIGzip
+            return document
         case (.cities, .get): return try listCities(x)
         case (.cities, _): return try createCity(x)
         case (.city(let id), _): return try getCity(x, id)
