@@ -57,11 +57,11 @@ final class ChangeFeed: Sendable {
         let poll = try parse(x.request, allowed: ["since", "city", "strike_id", "limit", "wait"])
         let conditional = Self.conditionalOn(x.request, since: poll.since)
         if store.changes.hasEvent(after: poll.since, matching: poll.filter) == false {
-            if poll.wait > 0 { return .deferred(park(poll, conditional: conditional)) }
+            if poll.wait > 0 { return .deferred(park(poll, conditional: conditional, adding: x.corsFields)) }
             if conditional { return .response(Answer.notModified(etag: Self.etag(poll.since))) }
         }
         let answer = try answer(poll)
-        if answer.items.isEmpty && poll.wait > 0 { return .deferred(park(poll, conditional: conditional)) }
+        if answer.items.isEmpty && poll.wait > 0 { return .deferred(park(poll, conditional: conditional, adding: x.corsFields)) }
         // No matching event after `since`: 304 under the condition, whether the hub or the
         // database decided it (after a restart the hub knows no filtered history).
         if answer.items.isEmpty && conditional {
@@ -114,13 +114,15 @@ final class ChangeFeed: Sendable {
     }
 
     /// Parks a poll until a matching commit (then the shared answer) or its wait runs out
-    /// (then `emptyAnswer`). The server answers 304 in place of either when the client's
-    /// `If-None-Match` names its ETag.
-    private func park(_ poll: Poll, conditional: Bool) -> DeferredResponse {
-        let deferred = DeferredResponse(timeout: .seconds(poll.wait)) { [self] in emptyAnswer(poll, conditional: conditional) }
+    /// (then `emptyAnswer`). Either answer gets `fields` (CORS) added; the server answers
+    /// 304 in place of either when the client's `If-None-Match` names its ETag.
+    private func park(_ poll: Poll, conditional: Bool, adding fields: HTTPFields?) -> DeferredResponse {
+        let deferred = DeferredResponse(timeout: .seconds(poll.wait)) { [self] in
+            emptyAnswer(poll, conditional: conditional).adding(fields)
+        }
         held.add(1, ordering: .relaxed)
         let token = store.changes.wait(after: poll.since, matching: poll.filter) { [self] _ in
-            queue.async { deferred.complete(self.sharedAnswer(poll)) }
+            queue.async { deferred.complete(self.sharedAnswer(poll).adding(fields)) }
         }
         deferred.onFinish { [self] in
             store.changes.cancel(token)

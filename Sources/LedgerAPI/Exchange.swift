@@ -13,6 +13,9 @@ struct Exchange {
     let now: Timestamp
     /// Set for a POST with an `Idempotency-Key`: its answer is kept with the write.
     var claim: IdempotencyClaim?
+    /// The CORS fields every answer to this request carries (`CORSPolicy`); a deferred
+    /// answer adds them itself.
+    var corsFields: HTTPFields?
 
     /// Keeps the answer that `build` gives for the write's result in the write's own
     /// transaction, when the request carries an `Idempotency-Key`.

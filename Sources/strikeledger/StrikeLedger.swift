@@ -63,6 +63,10 @@ struct Serve: ParsableCommand {
     var rateLimit: Double = 0
     @Option(help: "Event-loop threads (default: the number of cores).") var eventLoops: Int?
     @Option(help: "Worker threads for database work (default 8).") var workers: Int = 8
+    @Option(name: .customLong("cors-origin"),
+            help: ArgumentHelp("An origin whose pages may read the API, e.g. https://news.example, or * for any; repeatable (env STRIKELEDGER_CORS_ORIGIN, comma-separated; default: none).",
+                               valueName: "origin"))
+    var corsOrigins: [String] = []
 
     func run() throws {
         // Before the store or anything else starts a thread: SIGTERM and SIGINT must reach
@@ -84,6 +88,9 @@ struct Serve: ParsableCommand {
         api.matchWindow = matchWindow
         guard rateLimit >= 0, rateLimit.isFinite else { throw ValidationError("--rate-limit must be 0 or more") }
         api.writesPerSecondPerKey = rateLimit
+        api.corsOrigins = try Self.corsOrigins(corsOrigins.isEmpty
+            ? (env["STRIKELEDGER_CORS_ORIGIN"] ?? "").split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
+            : corsOrigins)
 
         raiseFileLimit()
         let store = try database.open()
@@ -99,6 +106,17 @@ struct Serve: ParsableCommand {
         logger.info("listening on http://\(shown):\(http.port) (database \(database.path))")
         http.runUntilSignalled()
         logger.info("stopped")
+    }
+
+    /// The origins as given, each checked: `*` or `scheme://host[:port]`.
+    static func corsOrigins(_ values: [String]) throws -> [String] {
+        try values.map { value in
+            let trimmed = value.trimmingCharacters(in: .whitespaces)
+            guard trimmed == "*" || CORSPolicy.isOrigin(trimmed) else {
+                throw ValidationError("--cors-origin takes an origin such as https://news.example (scheme, host, optional port; no path), or *; got '\(value)'")
+            }
+            return trimmed
+        }
     }
 }
 

@@ -5,7 +5,7 @@ import Testing
 import Glibc
 #endif
 
-/// API.md's conventions over a real socket: conditional GETs, gzip.
+/// API.md's conventions over a real socket: conditional GETs, gzip, CORS.
 @Suite("HTTP conventions")
 struct HTTPConventionsTests {
     let fixture = Shared.fixture
@@ -106,5 +106,53 @@ struct HTTPConventionsTests {
                                            headers: [("Authorization", "Bearer \(fixture.editor)"), ("If-Match", #"W/"v1""#)],
                                            body: #"{"description": "named by its weak tag"}"#)
         #expect(patched.status == 200 && patched.header("ETag") == #""v2""#)
+    }
+
+    @Test("--cors-origin: preflights, and CORS fields on reads, long-polls and the event stream")
+    func cors() throws {
+        let page = "https://news.example"
+        let server = try ServerProcess(extraArguments: ["--cors-origin", page, "--cors-origin", "http://localhost:5173"])
+        defer { server.stop() }
+        let client = server.client()
+        let preflight = try client.request("OPTIONS", "/v1/changes", headers: [
+            ("Origin", page), ("Access-Control-Request-Method", "GET"), ("Access-Control-Request-Headers", "if-none-match")])
+        #expect(preflight.status == 204 && preflight.header("Access-Control-Allow-Origin") == page)
+        #expect(preflight.header("Access-Control-Allow-Methods") == "GET, HEAD")
+        #expect(preflight.header("Access-Control-Allow-Headers")?.contains("If-None-Match") == true)
+        #expect(preflight.header("Access-Control-Max-Age") != nil && preflight.header("Date") != nil)
+
+        let read = try client.get("/v1/changes?since=0", headers: [("Origin", page)])
+        #expect(read.status == 200 && read.header("Access-Control-Allow-Origin") == page)
+        #expect(read.header("Access-Control-Expose-Headers")?.contains("ETag") == true && read.header("Vary") == "Origin")
+        let tag = try #require(read.header("ETag"))
+        let held = try client.get("/v1/changes?since=0&wait=1", headers: [("Origin", page), ("If-None-Match", tag)])
+        #expect(held.status == 304 && held.header("Access-Control-Allow-Origin") == page, "a long-poll that waited in vain")
+        let other = try client.get("/v1/changes?since=0", headers: [("Origin", "https://elsewhere.example")])
+        #expect(other.header("Access-Control-Allow-Origin") == nil && other.header("Vary") == "Origin")
+        let refused = try client.request("OPTIONS", "/v1/changes", headers: [
+            ("Origin", "https://elsewhere.example"), ("Access-Control-Request-Method", "GET")])
+        #expect(refused.status == 405 && refused.header("Access-Control-Allow-Origin") == nil)
+
+        // The event stream: read its head, then hang up.
+        let socket = try Socket.connect(port: server.port, timeout: 5)
+        defer { socket.close() }
+        try socket.send(Array("GET /v1/changes/stream HTTP/1.1\r\nHost: a\r\nOrigin: \(page)\r\nAccept-Encoding: gzip\r\n\r\n".utf8))
+        var bytes: [UInt8] = []
+        while HTTPClient.find(bytes, [13, 10, 13, 10]) == nil { bytes += try socket.read() }
+        let stream = try HTTPClient.parse(bytes, head: true)
+        #expect(stream.status == 200 && stream.header("Content-Type") == "text/event-stream")
+        #expect(stream.header("Access-Control-Allow-Origin") == page && stream.header("Content-Encoding") == nil)
+    }
+
+    @Test("STRIKELEDGER_CORS_ORIGIN sets the origins when the flag is not given; a malformed origin stops start-up")
+    func corsFromTheEnvironment() throws {
+        let server = try ServerProcess(environment: ["STRIKELEDGER_CORS_ORIGIN": "https://a.example, https://b.example"])
+        defer { server.stop() }
+        let b = try server.client().get("/healthz", headers: [("Origin", "https://b.example")])
+        #expect(b.header("Access-Control-Allow-Origin") == "https://b.example")
+        // On the running server's port: were the origin taken, the bind would fail, not hang.
+        let bad = try ServerProcess.cli(["serve", "--db", server.database, "--port", String(server.port),
+                                         "--cors-origin", "news.example/feed"])
+        #expect(bad.status != 0 && bad.err.contains("--cors-origin"))
     }
 }

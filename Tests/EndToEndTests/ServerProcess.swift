@@ -47,7 +47,8 @@ final class ServerProcess: @unchecked Sendable {
     /// - Parameter asFromAShell: start the server with no signal blocked, as a shell would;
     ///   a child of the test runner otherwise inherits the runner's blocked signals, which
     ///   would hide a server that dies of SIGTERM instead of shutting down.
-    init(extraArguments: [String] = [], asFromAShell: Bool = false, prepare: (String) throws -> Void = { _ in }) throws {
+    init(extraArguments: [String] = [], environment: [String: String] = [:], asFromAShell: Bool = false,
+         prepare: (String) throws -> Void = { _ in }) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("strikeledger-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         database = directory.appendingPathComponent("ledger.sqlite").path
@@ -63,6 +64,9 @@ final class ServerProcess: @unchecked Sendable {
         } else {
             process.executableURL = URL(fileURLWithPath: Self.binary)
             process.arguments = serve
+        }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
         stderrPipe = Pipe()
         process.standardError = stderrPipe
