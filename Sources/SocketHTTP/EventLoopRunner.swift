@@ -488,15 +488,15 @@ final class EventLoopRunner {
         }
         switch reply {
         case .response(let response):
-            writeResponse(connection, response)
+            answer(connection, response)
         case .deferred(let deferred):
             if connection.peerClosed {
                 deferred.cancel()
                 close(connection)
             } else if shuttingDown {
-                if let response = deferred.expire() { writeResponse(connection, response) } else { close(connection) }
+                if let response = deferred.expire() { answer(connection, response) } else { close(connection) }
             } else if let response = deferred.bind(LoopBinding(loop: loop, connection: connection.id)) {
-                writeResponse(connection, response)
+                answer(connection, response)
             } else if deferred.isFinished {
                 close(connection)
             } else {
@@ -511,6 +511,25 @@ final class EventLoopRunner {
             }
             startStream(connection, head, stream)
         }
+    }
+
+    /// Writes a handler's answer given on this thread (inline, or completing a parked
+    /// exchange) through the output filters; one whose gzip form must be made now goes to
+    /// the worker pool to be filtered there, off the event loop.
+    private func answer(_ connection: Connection, _ response: Response) {
+        guard !response.filtered, let exchange = connection.exchange else {
+            writeResponse(connection, response)
+            return
+        }
+        if let filtered = filters.apply(response, to: exchange.head, compressing: false) {
+            writeResponse(connection, filtered)
+            return
+        }
+        connection.phase = .processing
+        connection.deadline = 0
+        let job = WorkerPool.Job(request: Request(head: exchange.head, body: [], remoteAddress: connection.remoteAddress),
+                                 loop: loop, connection: connection.id, answer: response)
+        if !context.workers.submit(job) { writeResponse(connection, filters.apply(response, to: exchange.head)) }
     }
 
     /// Queues a complete response; the phase becomes `.responding`.
@@ -547,18 +566,18 @@ final class EventLoopRunner {
         }
     }
 
-    /// An error the server answers itself, as application/problem+json.
     /// Ends a parked exchange with the deferred response's fallback (time-out, shutdown),
     /// or closes when it was already completed elsewhere.
     private func answerWithFallback(_ connection: Connection, _ deferred: DeferredResponse) {
         if let response = deferred.expire() {
-            writeResponse(connection, response)
+            answer(connection, response)
             resume(connection)
         } else {
             close(connection)
         }
     }
 
+    /// An error the server answers itself, as application/problem+json.
     private func respondWithProblem(_ connection: Connection, status: Int, detail: String, close: Bool,
                                     retryAfter: Bool = false) {
         if close { connection.closeAfterResponse = true }
@@ -854,7 +873,7 @@ final class EventLoopRunner {
             case .deferredReady(let id):
                 guard let connection = lookup(id), case .deferred(let deferred) = connection.phase else { continue }
                 if let response = deferred.takeCompletion() {
-                    writeResponse(connection, response)
+                    answer(connection, response)
                     resume(connection)
                 }
             case .streamReady(let id):

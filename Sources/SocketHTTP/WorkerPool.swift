@@ -3,11 +3,13 @@ import Synchronization
 
 /// The bounded pool of threads that run `HTTPHandler.handle`. Never an event loop.
 final class WorkerPool: Sendable {
-    /// One request for the pool.
+    /// One request for the pool: for the handler, or, with `answer`, only for the
+    /// output filters (an answer from the event loop whose body must be gzipped).
     struct Job: Sendable {
         var request: Request
         var loop: EventLoop
         var connection: ConnectionID
+        var answer: Response? = nil
     }
 
     private struct Queue {
@@ -86,7 +88,7 @@ final class WorkerPool: Sendable {
             }
             if stop { return }
             guard let job else { continue }
-            var reply = handler.handle(job.request)
+            var reply = job.answer.map { Reply.response($0) } ?? handler.handle(job.request)
             // Filtered here, not on the event loop: gzip takes time in proportion to the body.
             if case .response(let response) = reply { reply = .response(filters.apply(response, to: job.request.head)) }
             if !job.loop.post(.reply(job.connection, reply)) {

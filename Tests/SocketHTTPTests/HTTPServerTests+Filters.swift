@@ -1,3 +1,4 @@
+import HTTPTypes
 import Testing
 @testable import SocketHTTP
 
@@ -44,5 +45,21 @@ extension HTTPServerTests {
         try client.send("GET /stream?id=z&auto=1 HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip\r\n\r\n")
         let stream = try client.readHead()
         #expect(stream.header("Content-Encoding") == nil && stream.header("Transfer-Encoding") == "chunked")
+    }
+}
+
+extension HTTPServerTests {
+    @Test func theEventLoopLeavesCompressionToTheWorkers() throws {
+        let filters = OutputFilters()
+        let gzip = HTTPRequest(method: .get, scheme: nil, authority: "a", path: "/", headerFields: [.acceptEncoding: "gzip"])
+        #expect(filters.apply(TestHandler.tagged(5000), to: gzip, compressing: false) == nil, "no gzip form kept: a worker makes it")
+        let kept = GzipCache()
+        _ = filters.apply(TestHandler.tagged(5000, kept: kept), to: gzip)
+        #expect(filters.apply(TestHandler.tagged(5000, kept: kept), to: gzip, compressing: false)?.head.headerFields[.contentEncoding] == "gzip")
+        let identity = HTTPRequest(method: .get, scheme: nil, authority: "a", path: "/")
+        #expect(filters.apply(TestHandler.tagged(5000), to: identity, compressing: false) != nil)
+        var conditional = gzip
+        conditional.headerFields[.ifNoneMatch] = #""t5000""#
+        #expect(filters.apply(TestHandler.tagged(5000), to: conditional, compressing: false)?.head.status == .notModified)
     }
 }

@@ -39,12 +39,15 @@ public final class GzipCache: Sendable {
 
     /// The gzip form of `body`: the kept one, or one made now and kept.
     func gzip(_ body: [UInt8], level: Int32) -> [UInt8]? {
-        if let kept = compressed.withLock({ $0 }) { return kept }
+        if let kept { return kept }
         guard let made = Gzip.compress(body, level: level) else { return nil }
         compressed.withLock { if $0 == nil { $0 = made } }
         return made
     }
 
+    /// The gzip form, if it is kept already.
+    var kept: [UInt8]? { compressed.withLock { $0 } }
+
     /// Whether the gzip form is kept already.
-    public var isFilled: Bool { compressed.withLock { $0 != nil } }
+    public var isFilled: Bool { kept != nil }
 }

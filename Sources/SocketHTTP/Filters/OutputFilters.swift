@@ -11,8 +11,9 @@ import HTTPTypes
 /// Streams are never filtered.
 ///
 /// The server applies the filters on the worker thread for answers from `handle`, and
-/// on the event loop for inline and deferred ones; a handler's tests may apply them to
-/// see what a client would.
+/// on the event loop for inline and deferred ones, except that the event loop never
+/// compresses: an answer whose gzip form is not kept already goes to a worker to be
+/// filtered there. A handler's tests may apply them to see what a client would.
 public struct OutputFilters: Sendable {
     /// Bodies longer than this many bytes are gzipped for clients that accept it;
     /// nil: never.
@@ -27,6 +28,12 @@ public struct OutputFilters: Sendable {
 
     /// The response as the client gets it.
     public func apply(_ response: Response, to request: HTTPRequest) -> Response {
+        apply(response, to: request, compressing: true)!
+    }
+
+    /// The response as the client gets it; nil when that takes compressing its body now
+    /// and `compressing` is false (no gzip form kept).
+    func apply(_ response: Response, to request: HTTPRequest, compressing: Bool) -> Response? {
         var response = response
         response.filtered = true
         let code = response.head.status.code
@@ -41,7 +48,9 @@ public struct OutputFilters: Sendable {
             if gzip, let etag = fields[.eTag] { fields[.eTag] = EntityTag.weak(etag) }
             return Self.notModified(fields)
         }
-        if gzip, let compressed = response.gzipCache?.gzip(response.body, level: gzipLevel)
+        guard gzip else { return response }
+        if !compressing && response.gzipCache?.kept == nil { return nil }
+        if let compressed = response.gzipCache?.gzip(response.body, level: gzipLevel)
             ?? Gzip.compress(response.body, level: gzipLevel) {
             response.body = compressed
             response.head.headerFields[.contentEncoding] = "gzip"
