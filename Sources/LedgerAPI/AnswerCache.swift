@@ -1,3 +1,4 @@
+import HTTPTypes
 import SocketHTTP
 import Synchronization
 
@@ -9,14 +10,23 @@ import Synchronization
 /// event loop; the gzip form of an answer is made once and kept beside it.
 final class AnswerCache: Sendable {
     struct Entry: Sendable {
-        var version: Int
-        var etag: String
-        var body: [UInt8]
+        let version: Int
+        let etag: String
+        let body: [UInt8]
+        /// The head of the 200, made once.
+        let head: HTTPResponse
         /// The gzip form of `body`, made when a client first asks for it.
-        var gzip = GzipCache()
+        let gzip = GzipCache()
+
+        init(version: Int, etag: String, body: [UInt8]) {
+            self.version = version
+            self.etag = etag
+            self.body = body
+            self.head = Answer.tagged(etag: etag, []).head
+        }
 
         /// The 200 for this entry, with its ETag.
-        var response: Response { Answer.tagged(etag: etag, body, gzipCache: gzip) }
+        var response: Response { Response(head: head, body: body, gzipCache: gzip) }
     }
 
     private let entries = Mutex<[String: Entry]>([:])

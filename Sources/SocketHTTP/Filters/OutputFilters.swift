@@ -33,17 +33,23 @@ public struct OutputFilters: Sendable {
 
     /// The response as the client gets it; nil when that takes compressing its body now
     /// and `compressing` is false (no gzip form kept).
+    ///
+    /// On the path of every answer: the request's fields are read in one pass, and the
+    /// status is parsed once.
     func apply(_ response: Response, to request: HTTPRequest, compressing: Bool) -> Response? {
         var response = response
         response.filtered = true
         let code = response.head.status.code
         guard code >= 200, code != 204, code != 304 else { return response }
+        let eligible = gzipAbove.map { response.body.count > $0 } ?? false
+            && !response.head.headerFields.contains(.contentEncoding)
+        let (condition, accept) = Self.conditionAndAcceptEncoding(request.headerFields, acceptEncoding: eligible)
         var gzip = false
-        if let gzipAbove, response.body.count > gzipAbove, response.head.headerFields[.contentEncoding] == nil {
-            Self.addVary("Accept-Encoding", to: &response.head.headerFields)
-            if let accept = request.headerFields[.acceptEncoding] { gzip = AcceptEncoding.prefersGzip(accept) }
+        if eligible {
+            Self.addVaryAcceptEncoding(to: &response.head.headerFields)
+            gzip = accept.map(AcceptEncoding.prefersGzip) ?? false
         }
-        if Self.isNotModified(code: code, response.head.headerFields, request) {
+        if let condition, Self.isNotModified(code: code, response.head.headerFields, condition, request) {
             var fields = response.head.headerFields
             if gzip, let etag = fields[.eTag] { fields[.eTag] = EntityTag.weak(etag) }
             return Self.notModified(fields)
@@ -62,13 +68,39 @@ public struct OutputFilters: Sendable {
     /// Whether `apply` answers `response` with 304: a GET or HEAD whose `If-None-Match`
     /// names the 2xx response's `ETag` (weak comparison; `*` names any).
     public static func answersNotModified(_ response: Response, to request: HTTPRequest) -> Bool {
-        isNotModified(code: response.head.status.code, response.head.headerFields, request)
+        guard let condition = request.headerFields[.ifNoneMatch] else { return false }
+        return isNotModified(code: response.head.status.code, response.head.headerFields, condition, request)
     }
 
-    private static func isNotModified(code: Int, _ fields: HTTPFields, _ request: HTTPRequest) -> Bool {
-        guard (200..<300).contains(code), request.method == .get || request.method == .head,
-              let condition = request.headerFields[.ifNoneMatch], let etag = fields[.eTag] else { return false }
+    private static func isNotModified(code: Int, _ fields: HTTPFields, _ condition: String, _ request: HTTPRequest) -> Bool {
+        guard (200..<300).contains(code), let etag = fields[.eTag],
+              request.method == .get || request.method == .head else { return false }
         return EntityTag.list(condition, containsWeakly: etag)
+    }
+
+    /// `If-None-Match`, and `Accept-Encoding` when it matters, in one pass.
+    private static func conditionAndAcceptEncoding(_ fields: HTTPFields, acceptEncoding: Bool) -> (String?, String?) {
+        let conditionName = HTTPField.Name.ifNoneMatch, acceptName = HTTPField.Name.acceptEncoding
+        var condition: String? = nil
+        var accept: String? = nil
+        for field in fields {
+            if field.name == conditionName {
+                condition = condition.map { $0 + ", " + field.value } ?? field.value
+            } else if acceptEncoding && field.name == acceptName {
+                accept = accept.map { $0 + ", " + field.value } ?? field.value
+            }
+        }
+        return (condition, accept)
+    }
+
+    private static let varyAcceptEncoding = HTTPField(name: .vary, value: "Accept-Encoding")
+
+    private static func addVaryAcceptEncoding(to fields: inout HTTPFields) {
+        if fields.contains(.vary) {
+            addVary("Accept-Encoding", to: &fields)
+        } else {
+            fields.append(varyAcceptEncoding)
+        }
     }
 
     /// 304 with the fields a 200 would carry (ETag, Cache-Control, Vary, and the rest),
