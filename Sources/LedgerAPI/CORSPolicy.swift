@@ -8,11 +8,14 @@ import SocketHTTP
 /// answer carries `Access-Control-Allow-Origin: *`. With a list, an answer to a listed
 /// `Origin` names that origin, and every answer carries `Vary: Origin`, so that a cache
 /// never hands one origin's answer to another; an origin not listed gets no CORS field.
+/// The fields are made once, at start, for each origin.
 public struct CORSPolicy: Sendable {
     private enum Origins: Sendable {
         case none
-        case any
-        case listed(Set<String>)
+        /// Any origin: the fields every answer carries.
+        case any([HTTPField])
+        /// The fields for each listed origin (lowercase), and for any other request.
+        case listed([String: [HTTPField]], others: [HTTPField])
     }
 
     /// The request fields a page may send: every one the API reads.
@@ -27,12 +30,18 @@ public struct CORSPolicy: Sendable {
 
     /// - Parameter origins: `scheme://host[:port]` each, or `*`; empty for none.
     init(origins: [String]) {
+        let exposed = HTTPField(name: .accessControlExposeHeaders, value: Self.exposedHeaders)
         if origins.isEmpty {
             self.origins = .none
         } else if origins.contains("*") {
-            self.origins = .any
+            self.origins = .any([HTTPField(name: .accessControlAllowOrigin, value: "*"), exposed])
         } else {
-            self.origins = .listed(Set(origins.compactMap(Self.normalized)))
+            let vary = HTTPField(name: .vary, value: "Origin")
+            var listed: [String: [HTTPField]] = [:]
+            for origin in origins.compactMap(Self.normalized) {
+                listed[origin] = [HTTPField(name: .accessControlAllowOrigin, value: origin), exposed, vary]
+            }
+            self.origins = .listed(listed, others: [vary])
         }
     }
 
@@ -52,23 +61,16 @@ public struct CORSPolicy: Sendable {
     /// Whether `value` is an origin a browser could send, for checking configuration.
     public static func isOrigin(_ value: String) -> Bool { normalized(value) != nil }
 
-    var isEnabled: Bool {
-        if case .none = origins { return false }
-        return true
-    }
-
     /// The fields every answer to `request` carries; nil when there are none.
-    func fields(for request: HTTPRequest) -> HTTPFields? {
+    func fields(for request: HTTPRequest) -> [HTTPField]? {
         switch origins {
         case .none:
             return nil
-        case .any:
-            return [.accessControlAllowOrigin: "*", .accessControlExposeHeaders: Self.exposedHeaders]
-        case .listed(let listed):
-            guard let origin = request.headerFields[.origin], listed.contains(origin.lowercased()) else {
-                return [.vary: "Origin"]
-            }
-            return [.accessControlAllowOrigin: origin, .accessControlExposeHeaders: Self.exposedHeaders, .vary: "Origin"]
+        case .any(let fields):
+            return fields
+        case .listed(let listed, let others):
+            guard let origin = request.headerFields[.origin] else { return others }
+            return listed[origin] ?? listed[origin.lowercased()] ?? others
         }
     }
 
@@ -77,11 +79,12 @@ public struct CORSPolicy: Sendable {
     /// the route's methods and the headers a page may send. Nil for anything else, which
     /// then goes the way any `OPTIONS` goes (405 with `Allow`).
     func preflight(_ request: Request) -> Response? {
-        guard isEnabled, request.head.method == .options,
+        guard request.head.method == .options,
               request.head.headerFields[.accessControlRequestMethod] != nil,
-              var fields = fields(for: request.head), fields[.accessControlAllowOrigin] != nil,
+              let allowed = fields(for: request.head),
+              allowed.contains(where: { $0.name == .accessControlAllowOrigin }),
               let route = Route(path: request.path) else { return nil }
-        fields[.accessControlExposeHeaders] = nil
+        var fields = HTTPFields(allowed.filter { $0.name != .accessControlExposeHeaders })
         fields[.accessControlAllowMethods] = route.methods.map(\.rawValue).joined(separator: ", ")
         fields[.accessControlAllowHeaders] = Self.allowedHeaders
         fields[.accessControlMaxAge] = Self.maxAge
@@ -91,7 +94,7 @@ public struct CORSPolicy: Sendable {
 
 extension Response {
     /// The response with `fields` added (`Vary` merged into any it has).
-    func adding(_ fields: HTTPFields?) -> Response {
+    func adding(_ fields: [HTTPField]?) -> Response {
         guard let fields else { return self }
         var response = self
         response.head.headerFields.add(fields)
@@ -100,7 +103,7 @@ extension Response {
 }
 
 extension HTTPResponse {
-    func adding(_ fields: HTTPFields?) -> HTTPResponse {
+    func adding(_ fields: [HTTPField]?) -> HTTPResponse {
         guard let fields else { return self }
         var head = self
         head.headerFields.add(fields)
@@ -109,7 +112,11 @@ extension HTTPResponse {
 }
 
 extension HTTPFields {
-    mutating func add(_ fields: HTTPFields) {
+    mutating func add(_ fields: [HTTPField]) {
+        guard contains(.vary) else {
+            append(contentsOf: fields)
+            return
+        }
         for field in fields {
             if field.name == .vary {
                 OutputFilters.addVary(field.value, to: &self)

@@ -116,7 +116,7 @@ final class ChangeFeed: Sendable {
     /// Parks a poll until a matching commit (then the shared answer) or its wait runs out
     /// (then `emptyAnswer`). Either answer gets `fields` (CORS) added; the server answers
     /// 304 in place of either when the client's `If-None-Match` names its ETag.
-    private func park(_ poll: Poll, conditional: Bool, adding fields: HTTPFields?) -> DeferredResponse {
+    private func park(_ poll: Poll, conditional: Bool, adding fields: [HTTPField]?) -> DeferredResponse {
         let deferred = DeferredResponse(timeout: .seconds(poll.wait)) { [self] in
             emptyAnswer(poll, conditional: conditional).adding(fields)
         }

@@ -15,7 +15,7 @@ struct Exchange {
     var claim: IdempotencyClaim?
     /// The CORS fields every answer to this request carries (`CORSPolicy`); a deferred
     /// answer adds them itself.
-    var corsFields: HTTPFields?
+    var corsFields: [HTTPField]?
 
     /// Keeps the answer that `build` gives for the write's result in the write's own
     /// transaction, when the request carries an `Idempotency-Key`.

@@ -153,7 +153,7 @@ public final class LedgerService: HTTPHandler {
         return reply
     }
 
-    private func dispatch(_ request: Request, route: Route, corsFields: HTTPFields?) throws -> Reply {
+    private func dispatch(_ request: Request, route: Route, corsFields: [HTTPField]?) throws -> Reply {
         var method = request.head.method
         guard route.methods.contains(method) else {
             throw APIError.methodNotAllowed(allow: route.methods)

@@ -20,6 +20,8 @@ import Testing
         ("identity", false), ("deflate, br", false), ("", false), ("identity;q=0", false),
         ("gzip;q=0.5, identity", false), ("gzip;q=0.5, *", false), ("gzip;q=abc", false), ("gzip;q=2", false),
         ("gzip;q=1.5", false), ("gzip;q=0.5, identity;q=0.5", true), ("gzip;level=9", true),
+        (" gzip ; q=0.8 ", true), (",, gzip", true), ("gzip;q=", false), ("gzip;Q=0", false), ("gzip;q=0.0001", false),
+        ("br, GZip;q=0.2, identity;q=0.1", true), ("*;q=0.5, gzip;q=0", false),
     ]
 
     @Test(arguments: acceptEncodings)

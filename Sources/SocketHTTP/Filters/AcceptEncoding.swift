@@ -5,30 +5,28 @@ enum AcceptEncoding {
     /// preferred to it. A member with a malformed q-value counts as absent. No header,
     /// or an empty one, asks for identity.
     static func prefersGzip(_ value: String) -> Bool {
+        var value = value
+        return value.withUTF8 { prefersGzip($0) }
+    }
+
+    /// The same over the field's bytes, in one pass with no allocation.
+    static func prefersGzip(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var gzip: Int? = nil
         var identity: Int? = nil
         var any: Int? = nil
-        for member in value.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: true) {
-            let parts = member.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false)
-            let coding = trimmed(parts[0])
-            guard !coding.isEmpty else { continue }
-            var q = 1000
-            var malformed = false
-            for parameter in parts.dropFirst() {
-                let p = trimmed(parameter)
-                guard p.count >= 2, lower(p[p.startIndex]) == UInt8(ascii: "q"),
-                      p[p.index(after: p.startIndex)] == UInt8(ascii: "=") else { continue }
-                guard let value = qValue(p.dropFirst(2)) else { malformed = true; break }
-                q = value
+        var start = 0
+        while start <= bytes.count {
+            var end = start
+            while end < bytes.count, bytes[end] != UInt8(ascii: ",") { end += 1 }
+            if let (coding, q) = member(bytes, start..<end) {
+                switch coding {
+                case .gzip: gzip = max(gzip ?? 0, q)
+                case .identity: identity = q
+                case .any: any = q
+                case .other: break
+                }
             }
-            if malformed { continue }
-            if equalsIgnoringCase(coding, "gzip") || equalsIgnoringCase(coding, "x-gzip") {
-                gzip = max(gzip ?? 0, q)
-            } else if equalsIgnoringCase(coding, "identity") {
-                identity = q
-            } else if coding.elementsEqual("*".utf8) {
-                any = q
-            }
+            start = end + 1
         }
         let gzipQ = gzip ?? any ?? 0
         guard gzipQ > 0 else { return false }
@@ -36,16 +34,50 @@ enum AcceptEncoding {
         return gzipQ >= identityQ
     }
 
+    private enum Coding { case gzip, identity, any, other }
+
+    /// One member, `coding *( OWS ";" OWS parameter )`: the coding and its q-value in
+    /// thousandths; nil when empty or its q-value is malformed.
+    private static func member(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> (Coding, Int)? {
+        var parts = range.lowerBound
+        var end = parts
+        while end < range.upperBound, bytes[end] != UInt8(ascii: ";") { end += 1 }
+        let name = trimmed(bytes, parts..<end)
+        guard !name.isEmpty else { return nil }
+        var q = 1000
+        while end < range.upperBound {
+            parts = end + 1
+            end = parts
+            while end < range.upperBound, bytes[end] != UInt8(ascii: ";") { end += 1 }
+            let parameter = trimmed(bytes, parts..<end)
+            guard parameter.count >= 2, lower(bytes[parameter.lowerBound]) == UInt8(ascii: "q"),
+                  bytes[parameter.lowerBound + 1] == UInt8(ascii: "=") else { continue }
+            guard let value = qValue(bytes, (parameter.lowerBound + 2)..<parameter.upperBound) else { return nil }
+            q = value
+        }
+        let coding: Coding
+        if equalsIgnoringCase(bytes, name, "gzip") || equalsIgnoringCase(bytes, name, "x-gzip") {
+            coding = .gzip
+        } else if equalsIgnoringCase(bytes, name, "identity") {
+            coding = .identity
+        } else if name.count == 1, bytes[name.lowerBound] == UInt8(ascii: "*") {
+            coding = .any
+        } else {
+            coding = .other
+        }
+        return (coding, q)
+    }
+
     /// A q-value in thousandths: `0`, `0.5`, `1`, `1.000`; nil when malformed.
-    private static func qValue(_ bytes: Substring.UTF8View.SubSequence) -> Int? {
-        let digits = Array(bytes)
-        guard let first = digits.first, first == UInt8(ascii: "0") || first == UInt8(ascii: "1") else { return nil }
-        let whole = Int(first - UInt8(ascii: "0"))
-        if digits.count == 1 { return whole * 1000 }
-        guard digits[1] == UInt8(ascii: "."), digits.count <= 5 else { return nil }
+    private static func qValue(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int? {
+        guard let first = range.first, bytes[first] == UInt8(ascii: "0") || bytes[first] == UInt8(ascii: "1") else { return nil }
+        let whole = Int(bytes[first] - UInt8(ascii: "0"))
+        if range.count == 1 { return whole * 1000 }
+        guard bytes[first + 1] == UInt8(ascii: "."), range.count <= 5 else { return nil }
         var fraction = 0
         var scale = 100
-        for digit in digits.dropFirst(2) {
+        for index in (first + 2)..<range.upperBound {
+            let digit = bytes[index]
             guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else { return nil }
             fraction += Int(digit - UInt8(ascii: "0")) * scale
             scale /= 10
@@ -54,15 +86,20 @@ enum AcceptEncoding {
         return whole * 1000 + fraction
     }
 
-    private static func trimmed(_ bytes: Substring.UTF8View.SubSequence) -> Substring.UTF8View.SubSequence {
-        var s = bytes
-        while let c = s.first, c == 0x20 || c == 0x09 { s.removeFirst() }
-        while let c = s.last, c == 0x20 || c == 0x09 { s.removeLast() }
-        return s
+    private static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Range<Int> {
+        var low = range.lowerBound
+        var high = range.upperBound
+        while low < high, bytes[low] == 0x20 || bytes[low] == 0x09 { low += 1 }
+        while high > low, bytes[high - 1] == 0x20 || bytes[high - 1] == 0x09 { high -= 1 }
+        return low..<high
     }
 
-    private static func equalsIgnoringCase(_ bytes: Substring.UTF8View.SubSequence, _ lowercase: String) -> Bool {
-        bytes.count == lowercase.utf8.count && zip(bytes, lowercase.utf8).allSatisfy { lower($0) == $1 }
+    private static func equalsIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>,
+                                           _ lowercase: StaticString) -> Bool {
+        guard range.count == lowercase.utf8CodeUnitCount else { return false }
+        let expected = lowercase.utf8Start
+        for (offset, index) in range.enumerated() where lower(bytes[index]) != expected[offset] { return false }
+        return true
     }
 
     private static func lower(_ byte: UInt8) -> UInt8 {
