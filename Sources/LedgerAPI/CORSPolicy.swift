@@ -69,7 +69,8 @@ public struct CORSPolicy: Sendable {
         case .any(let fields):
             return fields
         case .listed(let listed, let others):
-            guard let origin = request.headerFields[.origin] else { return others }
+            let name = HTTPField.Name.origin
+            guard let origin = request.headerFields.first(where: { $0.name == name })?.value else { return others }
             return listed[origin] ?? listed[origin.lowercased()] ?? others
         }
     }

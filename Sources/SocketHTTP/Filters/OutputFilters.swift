@@ -51,7 +51,7 @@ public struct OutputFilters: Sendable {
         }
         if let condition, Self.isNotModified(code: code, response.head.headerFields, condition, request) {
             var fields = response.head.headerFields
-            if gzip, let etag = fields[.eTag] { fields[.eTag] = EntityTag.weak(etag) }
+            if gzip { Self.weakenETag(in: &fields) }
             return Self.notModified(fields)
         }
         guard gzip else { return response }
@@ -59,8 +59,8 @@ public struct OutputFilters: Sendable {
         if let compressed = response.gzipCache?.gzip(response.body, level: gzipLevel)
             ?? Gzip.compress(response.body, level: gzipLevel) {
             response.body = compressed
-            response.head.headerFields[.contentEncoding] = "gzip"
-            if let etag = response.head.headerFields[.eTag] { response.head.headerFields[.eTag] = EntityTag.weak(etag) }
+            response.head.headerFields.append(Self.contentEncodingGzip)
+            Self.weakenETag(in: &response.head.headerFields)
         }
         return response
     }
@@ -73,7 +73,8 @@ public struct OutputFilters: Sendable {
     }
 
     private static func isNotModified(code: Int, _ fields: HTTPFields, _ condition: String, _ request: HTTPRequest) -> Bool {
-        guard (200..<300).contains(code), let etag = fields[.eTag],
+        let eTag = HTTPField.Name.eTag
+        guard (200..<300).contains(code), let etag = fields.first(where: { $0.name == eTag })?.value,
               request.method == .get || request.method == .head else { return false }
         return EntityTag.list(condition, containsWeakly: etag)
     }
@@ -94,6 +95,14 @@ public struct OutputFilters: Sendable {
     }
 
     private static let varyAcceptEncoding = HTTPField(name: .vary, value: "Accept-Encoding")
+    private static let contentEncodingGzip = HTTPField(name: .contentEncoding, value: "gzip")
+
+    /// `ETag: "x"` becomes `ETag: W/"x"`, in place.
+    private static func weakenETag(in fields: inout HTTPFields) {
+        let eTag = HTTPField.Name.eTag
+        guard let index = fields.firstIndex(where: { $0.name == eTag }) else { return }
+        fields[index] = HTTPField(name: eTag, value: EntityTag.weak(fields[index].value))
+    }
 
     private static func addVaryAcceptEncoding(to fields: inout HTTPFields) {
         if fields.contains(.vary) {
@@ -113,15 +122,24 @@ public struct OutputFilters: Sendable {
         return Response(head: HTTPResponse(status: .notModified, headerFields: fields), body: [], filtered: true)
     }
 
-    /// Adds a member to `Vary`, unless it is there already.
+    /// Adds a member to `Vary`, unless it (or `*`) is there already.
     public static func addVary(_ name: String, to fields: inout HTTPFields) {
-        guard let vary = fields[.vary] else {
-            fields[.vary] = name
+        let vary = HTTPField.Name.vary
+        guard let index = fields.firstIndex(where: { $0.name == vary }) else {
+            fields.append(HTTPField(name: vary, value: name))
             return
         }
-        let members = vary.split(separator: ",").map { $0.trimmingWhitespace() }
-        guard !members.contains(where: { $0 == "*" || $0.lowercased() == name.lowercased() }) else { return }
-        fields[.vary] = vary + ", " + name
+        for field in fields where field.name == vary {
+            for member in field.value.split(separator: ",") {
+                let token = member.trimmingWhitespace()
+                if token == "*" || token.utf8.elementsEqual(name.utf8, by: { lower($0) == lower($1) }) { return }
+            }
+        }
+        fields[index] = HTTPField(name: vary, value: fields[index].value + ", " + name)
+    }
+
+    private static func lower(_ byte: UInt8) -> UInt8 {
+        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
     }
 }
 
