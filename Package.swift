@@ -71,10 +71,12 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .target(name: "CSocketHTTPShims"),
+        /// The system's zlib, for gzip responses (Debian: zlib1g-dev).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "SocketHTTP",
             dependencies: [
-                "CSocketHTTPShims",
+                "CSocketHTTPShims", "CZlib",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -99,11 +101,11 @@ let package = Package(
         .testTarget(name: "LedgerModelTests", dependencies: ["LedgerModel"]),
         .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore", "LedgerSQLite", "LedgerPostgres", "LedgerModel", "LedgerMigrations", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "LedgerPostgresTests", dependencies: ["LedgerPostgres", "LedgerMigrations"]),
-        .testTarget(name: "SocketHTTPTests", dependencies: ["SocketHTTP", .product(name: "HTTPTypes", package: "swift-http-types")]),
+        .testTarget(name: "SocketHTTPTests", dependencies: ["SocketHTTP", "CZlib", .product(name: "HTTPTypes", package: "swift-http-types")]),
         .testTarget(name: "LedgerAPITests", dependencies: ["LedgerAPI", "LedgerStore", "LedgerSQLite", "LedgerModel", "SocketHTTP"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["LedgerModel", .target(name: "strikeledger")]),
+            dependencies: ["LedgerModel", "CZlib", .target(name: "strikeledger")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,5 @@
+import HTTPTypes
+import SocketHTTP
 import Synchronization
 
 /// Answers to read queries, kept while the data they were computed from is current.
@@ -5,12 +7,26 @@ import Synchronization
 /// Each entry is tagged with the store's `dataVersion` read *before* the query ran; it
 /// is served only while the version is unchanged, so a cached answer is never older than
 /// the last acknowledged write. A hit costs no database query and can be answered on the
-/// event loop.
+/// event loop; the gzip form of an answer is made once and kept beside it.
 final class AnswerCache: Sendable {
     struct Entry: Sendable {
-        var version: Int
-        var etag: String
-        var body: [UInt8]
+        let version: Int
+        let etag: String
+        let body: [UInt8]
+        /// The head of the 200, made once.
+        let head: HTTPResponse
+        /// The gzip form of `body`, made when a client first asks for it.
+        let gzip = GzipCache()
+
+        init(version: Int, etag: String, body: [UInt8]) {
+            self.version = version
+            self.etag = etag
+            self.body = body
+            self.head = Answer.tagged(etag: etag, []).head
+        }
+
+        /// The 200 for this entry, with its ETag.
+        var response: Response { Response(head: head, body: body, gzipCache: gzip) }
     }
 
     private let entries = Mutex<[String: Entry]>([:])

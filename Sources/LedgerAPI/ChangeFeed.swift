@@ -49,16 +49,19 @@ final class ChangeFeed: Sendable {
         return Answer.notModified(etag: Self.etag(poll.since))
     }
 
-    /// `GET /v1/changes`.
+    /// `GET /v1/changes`. The `"<since>"` rule (304 while nothing matches after `since`) is
+    /// decided here, before any query; RFC 9110's own rule (304 when `If-None-Match` names
+    /// the ETag of the answer computed, now or when a parked poll wakes) is the server's,
+    /// as for every answer (`OutputFilters`).
     func poll(_ x: Exchange) throws -> Reply {
         let poll = try parse(x.request, allowed: ["since", "city", "strike_id", "limit", "wait"])
         let conditional = Self.conditionalOn(x.request, since: poll.since)
         if store.changes.hasEvent(after: poll.since, matching: poll.filter) == false {
-            if poll.wait > 0 { return .deferred(park(poll, conditional: conditional)) }
+            if poll.wait > 0 { return .deferred(park(poll, conditional: conditional, adding: x.corsFields)) }
             if conditional { return .response(Answer.notModified(etag: Self.etag(poll.since))) }
         }
         let answer = try answer(poll)
-        if answer.items.isEmpty && poll.wait > 0 { return .deferred(park(poll, conditional: conditional)) }
+        if answer.items.isEmpty && poll.wait > 0 { return .deferred(park(poll, conditional: conditional, adding: x.corsFields)) }
         // No matching event after `since`: 304 under the condition, whether the hub or the
         // database decided it (after a restart the hub knows no filtered history).
         if answer.items.isEmpty && conditional {
@@ -77,14 +80,7 @@ final class ChangeFeed: Sendable {
                 o.field("next_since", nextSince)
             }
         }
-        var response: Response { Answer.json(.ok, self, headers: Self.headers(etag: ChangeFeed.etag(nextSince))) }
-
-        static func headers(etag: String) -> HTTPFields {
-            var h = HTTPFields()
-            h[.eTag] = etag
-            h[.cacheControl] = "no-cache"
-            return h
-        }
+        var response: Response { Answer.tagged(etag: ChangeFeed.etag(nextSince), jsonBytes) }
     }
 
     private func answer(_ poll: Poll) throws -> FeedAnswer {
@@ -99,13 +95,11 @@ final class ChangeFeed: Sendable {
     private func sharedAnswer(_ poll: Poll) -> Response {
         let key = "\(poll.since) \(poll.filter.cityId ?? 0) \(poll.filter.strikeId ?? 0) \(poll.limit)"
         let version = store.dataVersion
-        if let cached = wokenAnswers.answer(for: key[...], at: version) {
-            return Answer.json(.ok, cached.body, headers: FeedAnswer.headers(etag: cached.etag))
-        }
+        if let cached = wokenAnswers.answer(for: key[...], at: version) { return cached.response }
         guard let answer = try? answer(poll) else { return APIError.unavailable("the database did not answer").response }
-        let response = answer.response
-        wokenAnswers.store(AnswerCache.Entry(version: version, etag: ChangeFeed.etag(answer.nextSince), body: response.body), for: key[...])
-        return response
+        let entry = AnswerCache.Entry(version: version, etag: ChangeFeed.etag(answer.nextSince), body: answer.jsonBytes)
+        wokenAnswers.store(entry, for: key[...])
+        return entry.response
     }
 
     /// The answer for a poll that waited in vain: no items; the head when no matching
@@ -119,11 +113,16 @@ final class ChangeFeed: Sendable {
         return FeedAnswer(items: [], nextSince: next).response
     }
 
-    private func park(_ poll: Poll, conditional: Bool) -> DeferredResponse {
-        let deferred = DeferredResponse(timeout: .seconds(poll.wait)) { [self] in emptyAnswer(poll, conditional: conditional) }
+    /// Parks a poll until a matching commit (then the shared answer) or its wait runs out
+    /// (then `emptyAnswer`). Either answer gets `fields` (CORS) added; the server answers
+    /// 304 in place of either when the client's `If-None-Match` names its ETag.
+    private func park(_ poll: Poll, conditional: Bool, adding fields: [HTTPField]?) -> DeferredResponse {
+        let deferred = DeferredResponse(timeout: .seconds(poll.wait)) { [self] in
+            emptyAnswer(poll, conditional: conditional).adding(fields)
+        }
         held.add(1, ordering: .relaxed)
         let token = store.changes.wait(after: poll.since, matching: poll.filter) { [self] _ in
-            queue.async { deferred.complete(self.sharedAnswer(poll)) }
+            queue.async { deferred.complete(self.sharedAnswer(poll).adding(fields)) }
         }
         deferred.onFinish { [self] in
             store.changes.cancel(token)

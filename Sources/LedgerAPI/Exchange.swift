@@ -13,6 +13,9 @@ struct Exchange {
     let now: Timestamp
     /// Set for a POST with an `Idempotency-Key`: its answer is kept with the write.
     var claim: IdempotencyClaim?
+    /// The CORS fields every answer to this request carries (`CORSPolicy`); a deferred
+    /// answer adds them itself.
+    var corsFields: [HTTPField]?
 
     /// Keeps the answer that `build` gives for the write's result in the write's own
     /// transaction, when the request carries an `Idempotency-Key`.
@@ -65,15 +68,16 @@ enum Answer {
         return json(.created, value, headers: h)
     }
 
-    /// 304 when `If-None-Match` names `etag` (or is `*`), else the full answer with `ETag`.
-    static func conditional(_ exchange: Exchange, etag: String, body: () -> [UInt8]) -> Response {
-        if let inm = exchange.header(.ifNoneMatch), ETag.matches(inm, etag) { return notModified(etag: etag) }
-        var h = HTTPFields()
-        h[.eTag] = etag
-        h[.cacheControl] = "no-cache"
-        return json(.ok, body(), headers: h)
+    /// 200 with `ETag` and `Cache-Control: no-cache` (revalidate before reuse). The server
+    /// answers 304 in its place when the request's `If-None-Match` names the tag
+    /// (`OutputFilters`); `gzipCache` keeps the gzip form of a body that is kept.
+    static func tagged(etag: String, _ body: [UInt8], gzipCache: GzipCache? = nil) -> Response {
+        var response = json(.ok, body, headers: [.eTag: etag, .cacheControl: "no-cache"])
+        response.gzipCache = gzipCache
+        return response
     }
 
+    /// A 304 decided without computing the answer (the feed's `"<since>"` rule).
     static func notModified(etag: String) -> Response {
         var head = HTTPResponse(status: .notModified)
         head.headerFields[.eTag] = etag
@@ -83,24 +87,10 @@ enum Answer {
 }
 
 enum ETag {
-    /// Whether an `If-None-Match` list names the tag (weak comparison, RFC 9110 13.1.2).
+    /// Whether an `If-None-Match` or `If-Match` list names the tag (weak comparison,
+    /// RFC 9110 8.8.3.2: `W/"v3"` names `"v3"`; `*` names any).
     static func matches(_ header: String, _ etag: String) -> Bool {
-        let strip = { (s: Substring) -> Substring in s.hasPrefix("W/") ? s.dropFirst(2) : s }
-        for candidate in header.split(separator: ",") {
-            let c = candidate.trimmingCharacters(in: .whitespaces)
-            if c == "*" || strip(Substring(c)) == strip(Substring(etag)) { return true }
-        }
-        return false
-    }
-
-    /// Whether an `If-Match` list names the tag: the strong comparison (RFC 9110 13.1.1),
-    /// so a weak tag never matches.
-    static func matchesStrongly(_ header: String, _ etag: String) -> Bool {
-        for candidate in header.split(separator: ",") {
-            let c = candidate.trimmingCharacters(in: .whitespaces)
-            if c == "*" || (!c.hasPrefix("W/") && c == etag) { return true }
-        }
-        return false
+        EntityTag.list(header, containsWeakly: etag)
     }
 
     /// A strong tag derived from the bytes of an answer.

@@ -15,6 +15,9 @@ public struct APIConfiguration: Sendable {
     public var privateReads = false
     /// Writes per second allowed to one key (bursts up to ten times that); 0 for no limit.
     public var writesPerSecondPerKey: Double = 0
+    /// Origins whose pages may read the API (`https://news.example`, each as a browser
+    /// sends `Origin`), or `["*"]` for any; empty: no CORS field is ever sent.
+    public var corsOrigins: [String] = []
     public init() {}
 }
 
@@ -29,6 +32,9 @@ public final class LedgerService: HTTPHandler {
     let feed: ChangeFeed
     let casualtyCache = AnswerCache()
     let writeLimit: RateLimiter?
+    let cors: CORSPolicy
+    /// `/openapi.json` is static: its gzip form is made once.
+    private let openAPIGzip = GzipCache()
 
     public init(store: LedgerStore, configuration: APIConfiguration = APIConfiguration(),
                 logger: Logger = Logger(label: "strikeledger.api")) {
@@ -39,6 +45,7 @@ public final class LedgerService: HTTPHandler {
         self.feed = ChangeFeed(store: store)
         self.writeLimit = configuration.writesPerSecondPerKey > 0
             ? RateLimiter(perSecond: configuration.writesPerSecondPerKey, burst: configuration.writesPerSecondPerKey * 10) : nil
+        self.cors = CORSPolicy(origins: configuration.corsOrigins)
     }
 
     /// Tells the metrics how to count open connections (the server knows).
@@ -51,21 +58,32 @@ public final class LedgerService: HTTPHandler {
     var now: Timestamp { Timestamp(seconds: Int64(Date().timeIntervalSince1970)) }
 
     public func handleInline(_ request: Request) -> Reply? {
-        // Answers from memory: liveness, and a conditional poll of the feed with nothing new.
+        // Answers from memory: liveness, CORS preflights, a conditional poll of the feed with
+        // nothing new, and cached casualties.
         let path = request.path
         if path == "/healthz", request.query.isEmpty, request.head.method == .get || request.head.method == .head {
-            return .response(Answer.json(.ok, Array(#"{"status":"ok"}"#.utf8)))
+            return .response(Answer.json(.ok, Array(#"{"status":"ok"}"#.utf8)).adding(cors.fields(for: request.head)))
+        }
+        if request.head.method == .options, let preflight = cors.preflight(request) {
+            // Before any key: a browser never sends one with a preflight.
+            metrics.record(route: Route(path: path)?.pattern ?? "unmatched", status: 204, since: nil)
+            return .response(preflight)
         }
         guard request.head.method == .get || request.head.method == .head, !configuration.privateReads else { return nil }
         if path == "/v1/changes", let response = feed.notModifiedFromMemory(request) {
             metrics.record(route: Route.changes.pattern, status: 304, since: nil)
-            return .response(response)
+            return .response(response.adding(cors.fields(for: request.head)))
         }
         if path == "/v1/casualties", let response = cachedCasualties(request) {
-            metrics.record(route: Route.casualties.pattern, status: response.head.status.code, since: nil)
-            return .response(response)
+            metrics.record(route: Route.casualties.pattern, status: Self.status(response, request), since: nil)
+            return .response(response.adding(cors.fields(for: request.head)))
         }
         return nil
+    }
+
+    /// The status the client gets: the server answers 304 for a matching `If-None-Match`.
+    private static func status(_ response: Response, _ request: Request) -> Int {
+        OutputFilters.answersNotModified(response, to: request.head) ? 304 : response.head.status.code
     }
 
     /// Refuses a request with a body before the body is read, in the contract's order:
@@ -75,7 +93,7 @@ public final class LedgerService: HTTPHandler {
         let request = Request(head: head, body: [])
         guard let route = Route(path: request.path) else {
             metrics.record(route: "unmatched", status: 404, since: nil)
-            return APIError.notFound("no resource at this path").response
+            return APIError.notFound("no resource at this path").response.adding(cors.fields(for: head))
         }
         do {
             guard route.methods.contains(head.method) else { throw APIError.methodNotAllowed(allow: route.methods) }
@@ -86,7 +104,7 @@ public final class LedgerService: HTTPHandler {
         } catch {
             let response = APIError.from(error).response
             metrics.record(route: route.pattern, status: response.head.status.code, since: nil)
-            return response
+            return response.adding(cors.fields(for: head))
         }
     }
 
@@ -105,14 +123,15 @@ public final class LedgerService: HTTPHandler {
 
     public func handle(_ request: Request) -> Reply {
         let started = ContinuousClock.now
+        let corsFields = cors.fields(for: request.head)
         guard let route = Route(path: request.path) else {
             let r = APIError.notFound("no resource at this path").response
             metrics.record(route: "unmatched", status: 404, since: started)
-            return .response(r)
+            return .response(r.adding(corsFields))
         }
-        let reply: Reply
+        var reply: Reply
         do {
-            reply = try dispatch(request, route: route)
+            reply = try dispatch(request, route: route, corsFields: corsFields)
         } catch {
             let e = APIError.from(error)
             if case .internalError = e { logger.error("unexpected error: \(error)") }
@@ -121,21 +140,27 @@ public final class LedgerService: HTTPHandler {
         }
         let status: Int
         switch reply {
-        case .response(let r): status = r.head.status.code
-        case .deferred: status = 200
-        case .stream(let head, _): status = head.status.code
+        case .response(let r):
+            status = Self.status(r, request)
+            reply = .response(r.adding(corsFields))
+        case .deferred:
+            status = 200  // the feed adds the CORS fields to whatever completes it
+        case .stream(let head, let stream):
+            status = head.status.code
+            reply = .stream(head.adding(corsFields), stream)
         }
         metrics.record(route: route.pattern, status: status, since: started)
         return reply
     }
 
-    private func dispatch(_ request: Request, route: Route) throws -> Reply {
+    private func dispatch(_ request: Request, route: Route, corsFields: [HTTPField]?) throws -> Reply {
         var method = request.head.method
         guard route.methods.contains(method) else {
             throw APIError.methodNotAllowed(allow: route.methods)
         }
         if method == .head { method = .get }
         var exchange = Exchange(request: request, route: route, key: nil, now: now)
+        exchange.corsFields = corsFields
         exchange.key = try authenticate(exchange, method: method)
 
         if method == .post, let idempotencyKey = request.head.headerFields[.idempotencyKey] {
@@ -171,7 +196,10 @@ public final class LedgerService: HTTPHandler {
             guard store.isReady() else { throw APIError.unavailable("the database does not answer") }
             return Answer.json(.ok, Array(#"{"status":"ok"}"#.utf8))
         case (.metrics, _): return metrics.exposition(heldPolls: feed.heldCount, database: store.timing)
-        case (.openAPI, _): return Answer.json(.ok, OpenAPIDocument.bytes)
+        case (.openAPI, _):
+            var document = Answer.json(.ok, OpenAPIDocument.bytes)
+            document.gzipCache = openAPIGzip
+            return document
         case (.cities, .get): return try listCities(x)
         case (.cities, _): return try createCity(x)
         case (.city(let id), _): return try getCity(x, id)

@@ -30,11 +30,13 @@ final class EventLoopRunner {
     private let readBuffer: UnsafeMutableRawBufferPointer
     private var headScratch: [UInt8] = []
     private var encoder = ResponseEncoder()
+    private let filters: OutputFilters
     private var messages: [LoopMessage] = []
 
     init(loop: EventLoop, context: ServerContext) {
         self.loop = loop
         self.context = context
+        self.filters = context.configuration.outputFilters
         readBuffer = .allocate(byteCount: Self.readBufferSize, alignment: 16)
         headScratch.reserveCapacity(1024)
     }
@@ -486,15 +488,15 @@ final class EventLoopRunner {
         }
         switch reply {
         case .response(let response):
-            writeResponse(connection, response)
+            answer(connection, response)
         case .deferred(let deferred):
             if connection.peerClosed {
                 deferred.cancel()
                 close(connection)
             } else if shuttingDown {
-                if let response = deferred.expire() { writeResponse(connection, response) } else { close(connection) }
+                if let response = deferred.expire() { answer(connection, response) } else { close(connection) }
             } else if let response = deferred.bind(LoopBinding(loop: loop, connection: connection.id)) {
-                writeResponse(connection, response)
+                answer(connection, response)
             } else if deferred.isFinished {
                 close(connection)
             } else {
@@ -511,9 +513,32 @@ final class EventLoopRunner {
         }
     }
 
+    /// Writes a handler's answer given on this thread (inline, or completing a parked
+    /// exchange) through the output filters; one whose gzip form must be made now goes to
+    /// the worker pool to be filtered there, off the event loop.
+    private func answer(_ connection: Connection, _ response: Response) {
+        guard !response.filtered, let exchange = connection.exchange else {
+            writeResponse(connection, response)
+            return
+        }
+        if let filtered = filters.apply(response, to: exchange.head, compressing: false) {
+            writeResponse(connection, filtered)
+            return
+        }
+        connection.phase = .processing
+        connection.deadline = 0
+        let job = WorkerPool.Job(request: Request(head: exchange.head, body: [], remoteAddress: connection.remoteAddress),
+                                 loop: loop, connection: connection.id, answer: response)
+        if !context.workers.submit(job) { writeResponse(connection, filters.apply(response, to: exchange.head)) }
+    }
+
     /// Queues a complete response; the phase becomes `.responding`.
     private func writeResponse(_ connection: Connection, _ response: Response) {
         let exchange = connection.exchange
+        var response = response
+        if !response.filtered, let exchange {
+            response = filters.apply(response, to: exchange.head)
+        }
         let code = response.head.status.code
         let bodiless = code < 200 || code == 204 || code == 304
         let isHead = exchange?.isHead ?? false
@@ -541,18 +566,18 @@ final class EventLoopRunner {
         }
     }
 
-    /// An error the server answers itself, as application/problem+json.
     /// Ends a parked exchange with the deferred response's fallback (time-out, shutdown),
     /// or closes when it was already completed elsewhere.
     private func answerWithFallback(_ connection: Connection, _ deferred: DeferredResponse) {
         if let response = deferred.expire() {
-            writeResponse(connection, response)
+            answer(connection, response)
             resume(connection)
         } else {
             close(connection)
         }
     }
 
+    /// An error the server answers itself, as application/problem+json.
     private func respondWithProblem(_ connection: Connection, status: Int, detail: String, close: Bool,
                                     retryAfter: Bool = false) {
         if close { connection.closeAfterResponse = true }
@@ -848,7 +873,7 @@ final class EventLoopRunner {
             case .deferredReady(let id):
                 guard let connection = lookup(id), case .deferred(let deferred) = connection.phase else { continue }
                 if let response = deferred.takeCompletion() {
-                    writeResponse(connection, response)
+                    answer(connection, response)
                     resume(connection)
                 }
             case .streamReady(let id):

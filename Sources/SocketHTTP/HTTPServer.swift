@@ -74,7 +74,7 @@ public final class HTTPServer: Sendable {
             throw error
         }
         let workers = WorkerPool(threads: configuration.workerThreads, maxQueued: configuration.maxQueuedRequests,
-                                 handler: handler)
+                                 handler: handler, filters: configuration.outputFilters)
         let context = ServerContext(configuration: configuration, handler: handler, workers: workers,
                                     listenFD: listener.fd, loops: loops, logger: logger)
         let loopThreads = loops.map { loop in

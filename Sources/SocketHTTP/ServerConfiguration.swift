@@ -20,6 +20,8 @@ public struct ServerConfiguration: Sendable {
     /// A write that makes no progress for this long closes the connection.
     public var writeTimeout: Duration = .seconds(30)
     public var maxConnections: Int = 20_000
+    /// 304 for conditional GETs, gzip for bodies over 1 KiB (`gzipAbove: nil` turns gzip off).
+    public var outputFilters = OutputFilters()
     /// How long shutdown waits for in-flight requests before closing anyway.
     public var shutdownGracePeriod: Duration = .seconds(8)
     public init() {}

@@ -3,11 +3,13 @@ import Synchronization
 
 /// The bounded pool of threads that run `HTTPHandler.handle`. Never an event loop.
 final class WorkerPool: Sendable {
-    /// One request for the pool.
+    /// One request for the pool: for the handler, or, with `answer`, only for the
+    /// output filters (an answer from the event loop whose body must be gzipped).
     struct Job: Sendable {
         var request: Request
         var loop: EventLoop
         var connection: ConnectionID
+        var answer: Response? = nil
     }
 
     private struct Queue {
@@ -39,11 +41,13 @@ final class WorkerPool: Sendable {
     private let handler: any HTTPHandler
     private let threadCount: Int
     private let running = Atomic<Int>(0)
+    private let filters: OutputFilters
 
-    init(threads: Int, maxQueued: Int, handler: any HTTPHandler) {
+    init(threads: Int, maxQueued: Int, handler: any HTTPHandler, filters: OutputFilters) {
         self.threadCount = max(1, threads)
         self.maxQueued = max(0, maxQueued)
         self.handler = handler
+        self.filters = filters
         self.signal = Semaphore()
     }
 
@@ -84,7 +88,9 @@ final class WorkerPool: Sendable {
             }
             if stop { return }
             guard let job else { continue }
-            let reply = handler.handle(job.request)
+            var reply = job.answer.map { Reply.response($0) } ?? handler.handle(job.request)
+            // Filtered here, not on the event loop: gzip takes time in proportion to the body.
+            if case .response(let response) = reply { reply = .response(filters.apply(response, to: job.request.head)) }
             if !job.loop.post(.reply(job.connection, reply)) {
                 reply.abandon()
             }

@@ -68,12 +68,18 @@ struct Serve: ParsableCommand {
     @Option(help: "Address to listen on (env STRIKELEDGER_HOST; default 127.0.0.1).") var host: String?
     @Option(help: "Port; 0 picks a free one and logs it (env STRIKELEDGER_PORT; default 8080).") var port: Int?
     @Flag(help: "Every GET but /healthz and /readyz needs a valid key.") var privateReads = false
+    // Options with a default of their own are optional here: argument-parser would print
+    // "(default: …)" after the help text, which states the default already, in words.
     @Option(help: "How far apart, in seconds, a report and a strike may lie to match (default 21600, 6 hours).")
-    var matchWindow: Int64 = 6 * 3600
+    var matchWindow: Int64?
     @Option(help: "Writes per second allowed to each key, bursts up to ten times that; past it 429 (default 0: no limit).")
-    var rateLimit: Double = 0
+    var rateLimit: Double?
     @Option(help: "Event-loop threads (default: the number of cores).") var eventLoops: Int?
-    @Option(help: "Worker threads for database work (default 8).") var workers: Int = 8
+    @Option(help: "Worker threads for database work (default 8).") var workers: Int?
+    @Option(name: .customLong("cors-origin"),
+            help: ArgumentHelp("An origin whose pages may read the API, e.g. https://news.example, or * for any; repeatable (env STRIKELEDGER_CORS_ORIGIN, comma-separated; default: none).",
+                               valueName: "origin"))
+    var corsOrigins: [String] = []
 
     func run() throws {
         // Before the store or anything else starts a thread: SIGTERM and SIGINT must reach
@@ -89,12 +95,16 @@ struct Serve: ParsableCommand {
         }
         server.port = port
         server.eventLoopThreads = eventLoops ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
-        server.workerThreads = workers
+        server.workerThreads = workers ?? 8
         var api = APIConfiguration()
         api.privateReads = privateReads
-        api.matchWindow = matchWindow
+        api.matchWindow = matchWindow ?? 6 * 3600
+        let rateLimit = rateLimit ?? 0
         guard rateLimit >= 0, rateLimit.isFinite else { throw ValidationError("--rate-limit must be 0 or more") }
         api.writesPerSecondPerKey = rateLimit
+        api.corsOrigins = try Self.corsOrigins(corsOrigins.isEmpty
+            ? (env["STRIKELEDGER_CORS_ORIGIN"] ?? "").split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
+            : corsOrigins)
 
         raiseFileLimit()
         let store = try database.open()
@@ -110,6 +120,17 @@ struct Serve: ParsableCommand {
         logger.info("listening on http://\(shown):\(http.port) (database \(database.shown))")
         http.runUntilSignalled()
         logger.info("stopped")
+    }
+
+    /// The origins as given, each checked: `*` or `scheme://host[:port]`.
+    static func corsOrigins(_ values: [String]) throws -> [String] {
+        try values.map { value in
+            let trimmed = value.trimmingCharacters(in: .whitespaces)
+            guard trimmed == "*" || CORSPolicy.isOrigin(trimmed) else {
+                throw ValidationError("--cors-origin takes an origin such as https://news.example (scheme, host, optional port; no path), or *; got '\(value)'")
+            }
+            return trimmed
+        }
     }
 }
 

@@ -95,3 +95,16 @@ struct CommandLineTests {
         #expect(try ServerProcess.cli(["backup", "--db", server.database, copy]).status != 0)
     }
 }
+
+extension CommandLineTests {
+    @Test("serve --help states each default once")
+    func serveHelpStatesDefaultsOnce() throws {
+        let help = try ServerProcess.cli(["serve", "--help"])
+        #expect(help.status == 0)
+        #expect(help.out.components(separatedBy: "21600").count == 2, "\(help.out)")
+        #expect(help.out.contains("--cors-origin"))
+        for line in help.out.split(separator: "\n") {
+            #expect(line.components(separatedBy: "default").count <= 2, "\(line)")
+        }
+    }
+}

@@ -48,7 +48,7 @@ final class ServerProcess: @unchecked Sendable {
     ///   a child of the test runner otherwise inherits the runner's blocked signals, which
     ///   would hide a server that dies of SIGTERM instead of shutting down.
     /// - Parameter database: serve this database (a path or URL) instead of a fresh one.
-    init(extraArguments: [String] = [], asFromAShell: Bool = false, database: String? = nil,
+    init(extraArguments: [String] = [], environment: [String: String] = [:], asFromAShell: Bool = false, database: String? = nil,
          prepare: (String) throws -> Void = { _ in }) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("strikeledger-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -65,6 +65,9 @@ final class ServerProcess: @unchecked Sendable {
         } else {
             process.executableURL = URL(fileURLWithPath: Self.binary)
             process.arguments = serve
+        }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
         stderrPipe = Pipe()
         process.standardError = stderrPipe

@@ -29,9 +29,23 @@ struct TestHandler: HTTPHandler {
         Response(head: HTTPResponse(status: status, headerFields: [.contentType: "text/plain"]), body: Array(text.utf8))
     }
 
+    /// A JSON body of `count` bytes with a strong ETag of its own.
+    static func tagged(_ count: Int, kept: GzipCache? = nil) -> Response {
+        var body = Array("[".utf8)
+        var i = 0
+        while body.count < count - 1 {
+            body += Array("\(i),".utf8)
+            i += 1
+        }
+        body = Array(body.prefix(count - 1)) + Array("]".utf8)
+        return Response(head: HTTPResponse(status: .ok, headerFields: [.contentType: "application/json", .eTag: "\"t\(count)\""]),
+                        body: body, gzipCache: kept)
+    }
+
     func handleInline(_ request: Request) -> Reply? {
         switch request.path {
         case "/inline": return .response(Self.text("inline"))
+        case "/inline-tagged": return .response(Self.tagged(Int(Self.parameters(request.query)["n"] ?? "2000") ?? 2000))
         case "/not-modified": return .response(Response(head: HTTPResponse(status: .notModified, headerFields: [.eTag: "\"1\""])))
         default: return nil
         }
@@ -53,6 +67,8 @@ struct TestHandler: HTTPHandler {
             return .response(Response(head: HTTPResponse(status: .ok), body: [UInt8](repeating: UInt8(ascii: "b"), count: count)))
         case "/hello":
             return .response(Self.text("hello"))
+        case "/tagged":
+            return .response(Self.tagged(Int(query["n"] ?? "2000") ?? 2000))
         case "/no-content":
             return .response(Response(head: HTTPResponse(status: .noContent), body: Array("ignored".utf8)))
         case "/slow":
@@ -71,7 +87,7 @@ struct TestHandler: HTTPHandler {
             if let after = query["complete-after"].flatMap({ Int($0) }) {
                 Thread.detachNewThread {
                     usleep(UInt32(after) * 1000)
-                    deferred.complete(Self.text("completed"))
+                    deferred.complete(query["tagged"].flatMap { Int($0) }.map { Self.tagged($0) } ?? Self.text("completed"))
                 }
             }
             return .deferred(deferred)
