@@ -239,7 +239,17 @@ public final class LedgerService: HTTPHandler {
             return nil
         }
         let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer", let key = store.authenticate(String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
+        let found: APIKey?
+        do {
+            found = parts.count == 2 && parts[0].lowercased() == "bearer"
+                ? try store.authenticate(String(parts[1]).trimmingCharacters(in: .whitespaces)) : nil
+        } catch {
+            // The database is down: a key it cannot look up is not an unknown key (401, which
+            // clients take as final) but a request to try again (503 with Retry-After).
+            if needsKey { throw APIError(error) }
+            return nil
+        }
+        guard let key = found else {
             if needsKey { throw .unauthorized("the key is unknown or revoked") }
             return nil
         }

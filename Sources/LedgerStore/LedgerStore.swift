@@ -94,8 +94,9 @@ public protocol LedgerStore: AnyObject, Sendable {
     func keys() throws(StoreError) -> [APIKey]
     /// Revokes a key by name; 404 when there is none.
     func revokeKey(name: String) throws(StoreError)
-    /// The live (not revoked) key with this secret, if any.
-    func authenticate(_ key: String) -> APIKey?
+    /// The live (not revoked) key with this secret, if any. A database that cannot be
+    /// asked throws: "unknown key" (401) and "try again" (503) are different answers.
+    func authenticate(_ key: String) throws(StoreError) -> APIKey?
     /// The answer kept for `(apiKey, key)` within `Idempotency.window`, if any.
     func storedResponse(apiKey: Int64, key: String) throws(StoreError) -> StoredResponse?
     /// Keeps an answer unless one is kept already under the key.

@@ -13,14 +13,14 @@ import Testing
             let other = try store.createKey(name: "bot", role: .reporter)
             #expect(other != key)
 
-            let who = store.authenticate(key)
+            let who = try store.authenticate(key)
             #expect(who?.name == "ci")
             #expect(who?.role == .editor)
             #expect(who?.createdAt == clock.now)
             #expect(who?.revokedAt == nil)
-            #expect(store.authenticate(other)?.role == .reporter)
-            #expect(store.authenticate(key + "x") == nil)
-            #expect(store.authenticate("") == nil)
+            #expect(try store.authenticate(other)?.role == .reporter)
+            #expect(try store.authenticate(key + "x") == nil)
+            #expect(try store.authenticate("") == nil)
             #expect(try store.keys().map(\.name) == ["ci", "bot"])
 
             // No column of api_keys holds the key, in any form SQLite can render.
@@ -48,11 +48,11 @@ import Testing
             let key = try store.createKey(name: "ci", role: .admin)
             let dup = #expect(throws: StoreError.self) { try store.createKey(name: "ci", role: .reporter) }
             #expect(dup?.kind == "conflict")
-            #expect(store.authenticate(key)?.role == .admin)
+            #expect(try store.authenticate(key)?.role == .admin)
 
             clock.advance(3600)
             try store.revokeKey(name: "ci")
-            #expect(store.authenticate(key) == nil)
+            #expect(try store.authenticate(key) == nil)
             #expect(try store.keys().first?.revokedAt == clock.now)
 
             let unknown = #expect(throws: StoreError.self) { try store.revokeKey(name: "nobody") }

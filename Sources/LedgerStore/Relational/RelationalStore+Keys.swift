@@ -37,10 +37,10 @@ extension RelationalStore {
     }
 
     /// The live (not revoked) key with this secret, if any.
-    public func authenticate(_ key: String) -> APIKey? {
-        (try? read { db in
+    public func authenticate(_ key: String) throws(StoreError) -> APIKey? {
+        try read { db in
             try db.row("SELECT * FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", [APIKey.hash(key)]).map(Self.apiKey)
-        }) ?? nil
+        }
     }
 }
 
