@@ -36,8 +36,8 @@ WRITERS_PER_PROCESS = 4
 # Spellings from the gazetteer (API.md: name or alias, any case): each resolves to its city.
 CITIES = [["Kyiv", "Kiev", "Київ"], ["Kharkiv", "Kharkov", "Харків"], ["Odesa", "Odessa"], ["Sumy"],
           ["Dnipro"], ["Zaporizhzhia"], ["Lviv"], ["Poltava"], ["Mykolaiv"], ["Chernihiv"]]
-EPOCH = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
-MAX_OPS = 20000          # writes one writer may send (bounds the loop)
+EPOCH = datetime.datetime(1990, 1, 1, tzinfo=datetime.timezone.utc)
+MAX_OPS = 10000           # writes one writer may send (bounds the loop, and the dates: see occurred)
 REQUEST_TIMEOUT = 20
 WAKE_LIMIT = 1.0          # seconds: fail over this
 WAKE_TARGET = 0.100       # seconds: what the issue asks; printed, not enforced
@@ -74,15 +74,16 @@ class Writer(threading.Thread):
         self.rng = random.Random(1000 + number)
         self.strikes = []        # (strike_id, city index, occurred_at) this writer made, not merged away
         self.revisions = []      # revision seqs this writer made, not voided yet
-        self.slot = 0
+        self.slots = [0] * len(CITIES)
         self.error = None
         self.counts = {"report": 0, "matched": 0, "revision": 0, "void": 0, "merge": 0}
 
-    def occurred(self):
-        # Every new strike of every writer in its own 7 h slot (> the 6 h match window):
-        # slot*8 + writer, so writers never match each other's new strikes.
-        self.slot += 1
-        return EPOCH + datetime.timedelta(hours=7 * (8 * self.slot + self.number))
+    def occurred(self, city):
+        # Within a city, every new strike of every writer in its own 7 h slot (> the 6 h
+        # match window), slot * 8 + writer: writers never match each other's strikes. At
+        # most MAX_OPS new strikes per writer over 10 cities stay well before today.
+        self.slots[city] += 1
+        return EPOCH + datetime.timedelta(hours=7 * (8 * self.slots[city] + self.number))
 
     def source(self):
         return {"name": f"two-process writer {self.number}", "kind": self.rng.choice(["media", "official", "other"])}
@@ -95,7 +96,7 @@ class Writer(threading.Thread):
 
     def new_report(self):
         city = self.rng.randrange(len(CITIES))
-        at = self.occurred()
+        at = self.occurred(city)
         answer = self.post("/v1/reports", {
             "city": self.rng.choice(CITIES[city]), "occurred_at": iso(at),
             "reported_at": iso(at + datetime.timedelta(minutes=40)), "source": self.source(),
