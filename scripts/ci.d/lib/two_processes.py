@@ -386,6 +386,7 @@ def main():
     total = n_revisions + len(expected_voids) + len(expected_merges)
 
     if not run_failures:
+        failures_before = len(failures)
         for p in pollers:
             seqs = [e[0] for e in p.events]
             if any(b <= a for a, b in zip(seqs, seqs[1:])):
@@ -427,9 +428,10 @@ def main():
                             f"{sorted(set(merges) ^ set(expected_merges))[:10]}")
         if len(final) != total:
             failures.append(f"the feed holds {len(final)} events up to its head; {total} writes were acknowledged")
-        print(f"two-processes: {len(pollers)} pollers (2 per process) saw the same {len(final)} events in order, "
-              f"seq 1..{final[-1][0] if final else 0} without a gap: {len(final) - len(voids) - len(merges)} revisions, "
-              f"{len(voids)} voids, {len(merges)} merges; {total} acknowledged writes, each exactly once")
+        if len(failures) == failures_before:
+            print(f"two-processes: {len(pollers)} pollers (2 per process) saw the same {len(final)} events in order, "
+                  f"seq 1..{final[-1][0] if final else 0} without a gap: {len(final) - len(voids) - len(merges)} revisions, "
+                  f"{len(voids)} voids, {len(merges)} merges; {total} acknowledged writes, each exactly once")
 
     if wakes:
         ordered = sorted(wakes)
