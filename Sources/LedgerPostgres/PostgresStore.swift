@@ -64,7 +64,10 @@ public final class PostgresStore: RelationalStore {
             throw error
         }
         do {
+            // Reconnects retried every half second at most: while the listener is away, this
+            // process learns of other processes' writes only when it is back.
             let listener = try PostgresNotifications(configuration: configuration, channels: [Self.channel, Self.citiesChannel],
+                                                     options: .init(maxBackoff: .milliseconds(500)),
                                                      logger: logger) { [weak self] event in self?.heard(event) }
             self.listener.withLock { $0 = listener }
             listener.start()
