@@ -135,23 +135,25 @@ extension LedgerService {
 
     func patchStrike(_ x: Exchange, _ id: Int64) throws -> Response {
         let current = try store.strike(id: id)
-        var expected: Int64?
-        if let ifMatch = x.header(.ifMatch) {
-            if ifMatch.trimmingCharacters(in: .whitespaces) != "*" {
-                // Weakly: `W/"v3"`, the tag of a gzipped answer, names version 3 as `"v3"` does
-                // (API.md), since the version, not the bytes, is what the tag stands for.
-                guard ETag.matches(ifMatch, current.etag) else {
-                    throw APIError.preconditionFailed("If-Match does not match the current version \(current.etag)")
-                }
-                expected = current.version
-            }
-        }
+        let expected = try Self.versionNamed(byIfMatch: x.header(.ifMatch), current: current)
         let body = Self.mergeNestedLocation(try x.jsonBody(allowMergePatch: true), current: current.location)
         let patch = try StrikePatch.decode(body, now: x.now)
         let strike = try store.patchStrike(id: id, patch, ifMatch: expected)
         var h = HTTPFields()
         h[.eTag] = strike.etag
         return Answer.json(.ok, strike, headers: h)
+    }
+
+    /// The version an `If-Match` names, 412 when it names another than the current one,
+    /// nil without the header or for `*`. Weakly: `W/"v3"`, the tag of a gzipped answer,
+    /// names version 3 as `"v3"` does (API.md), since the version, not the bytes, is what
+    /// the tag stands for.
+    static func versionNamed(byIfMatch ifMatch: String?, current: Strike) throws(APIError) -> Int64? {
+        guard let ifMatch, ifMatch.trimmingCharacters(in: .whitespaces) != "*" else { return nil }
+        guard ETag.matches(ifMatch, current.etag) else {
+            throw .preconditionFailed("If-Match does not match the current version \(current.etag)")
+        }
+        return current.version
     }
 
     /// RFC 7396 merges a nested object: `{"location": {"latitude": 50.45}}` keeps the

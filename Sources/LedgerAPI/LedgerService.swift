@@ -87,8 +87,8 @@ public final class LedgerService: HTTPHandler {
     }
 
     /// Refuses a request with a body before the body is read, in the contract's order:
-    /// route and method (404, 405), key (401, 403), an unknown id in the path (404). The
-    /// server applies the body-size limit (413) only after this.
+    /// route and method (404, 405), key (401, 403), an unknown id in the path (404), a stale
+    /// `If-Match` (412). The server applies the body-size limit (413) only after this.
     public func screen(_ head: HTTPRequest) -> Response? {
         let request = Request(head: head, body: [])
         guard let route = Route(path: request.path) else {
@@ -100,6 +100,9 @@ public final class LedgerService: HTTPHandler {
             let x = Exchange(request: request, route: route, key: nil, now: now)
             _ = try authenticate(x, method: head.method == .head ? .get : head.method)
             try requireResource(of: route)
+            if case .strike(let id) = route, head.method == .patch {
+                _ = try Self.versionNamed(byIfMatch: head.headerFields[.ifMatch], current: try store.strike(id: id))
+            }
             return nil
         } catch {
             let response = APIError.from(error).response
