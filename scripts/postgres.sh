@@ -20,6 +20,10 @@
 
 STRIKELEDGER_PG_USER=${STRIKELEDGER_PG_USER:-strikeledger-pg}
 
+# runuser and useradd live in the system directories, which a bare PATH (CI's, cron's)
+# may lack.
+case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH="$PATH:/usr/sbin:/sbin" ;; esac
+
 # Runs a command as the user that owns the cluster: the system user when we are root.
 _strikeledger_pg_as() {
   if [ "$(id -u)" = 0 ]; then
