@@ -10,6 +10,7 @@ let migrationFiles = [
     "0003_local_date_index.sql",
     "0004_merge_city.sql",
     "0005_feed_head.sql",
+    "0006_revisions_latest.sql",
 ]
 
 /// PostgreSQL's own migrations, in `Migrations/postgres/` (the gazetteer, 0002, is the
@@ -18,6 +19,7 @@ let migrationFiles = [
 let postgresMigrationFiles = [
     "postgres/0001_pg_schema.sql",
     "postgres/0003_pg_gazetteer_ids.sql",
+    "postgres/0004_pg_revisions_latest.sql",
 ]
 
 let package = Package(

@@ -41,11 +41,9 @@ extension RelationalStore {
     static func appendRevision(to strike: Strike, _ figures: Figures, source: Source, now: Timestamp,
                                _ db: any SQLSession) throws -> (RevisionWrite, EventKey) {
         let reportedAt = figures.reportedAt ?? now
-        var history = try facts(ofGroup: try group(of: strike.id, db), db)
         // The new revision's seq is higher than every stored one.
-        history.append(RevisionFacts(seq: .max, killed: figures.killed, injured: figures.injured,
-                                     reportedAt: reportedAt, recordedAt: now))
-        let toll = Toll.derive(from: history)
+        let new = RevisionFacts(seq: .max, killed: figures.killed, injured: figures.injured, reportedAt: reportedAt, recordedAt: now)
+        let toll = try toll(ofGroup: try group(of: strike.id, db), adding: new, revisions: strike.toll.revisions + 1, db)
         let event = try appendEvent(.revision, strike: strike, toll: toll, now: now, db)
         try db.execute("""
             INSERT INTO revisions (seq, strike_id, killed, injured, reported_at, recorded_at, source_id, note)
@@ -65,9 +63,8 @@ extension RelationalStore {
             var revision = try Self.requireRevision(seq, db)
             if revision.voided != nil { throw StoreError.conflict("revision \(seq) is already voided") }
             let root = try Self.resolveRoot(revision.strikeId, db)
-            var history = try Self.facts(ofGroup: try Self.group(of: root.id, db), db)
-            for i in history.indices where history[i].seq == seq { history[i].voidedAt = now }
-            let toll = Toll.derive(from: history)
+            let toll = try Self.toll(ofGroup: try Self.group(of: root.id, db), excluding: seq,
+                                     revisions: root.toll.revisions - 1, db)
             let event = try Self.appendEvent(.void, strike: root, revisionSeq: seq, toll: toll, now: now, db)
             try db.execute("INSERT INTO revision_voids (revision_seq, event_seq, voided_at, reason) VALUES (?, ?, ?, ?)", [seq, event.seq, now.seconds, reason])
             try Self.storeToll(toll, on: root.id, now: now, db)

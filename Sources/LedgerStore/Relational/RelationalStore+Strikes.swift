@@ -150,6 +150,38 @@ extension RelationalStore {
         }
     }
 
+    /// A group's toll after a write, at a cost independent of its history. The toll rule
+    /// can only pick the latest counting revision that states each figure: an index walk
+    /// from the newest finds each (`revisions_latest`). The count of counting revisions is
+    /// the cached toll's, adjusted by the caller's write. `excluding` is a revision being
+    /// voided by this write; `adding`, one being appended by it.
+    static func toll(ofGroup ids: [Int64], excluding voided: Int64? = nil, adding new: RevisionFacts? = nil,
+                     revisions: Int64, _ db: any SQLSession) throws -> Toll {
+        let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+        let arguments: [any SQLBindable] = ids + [voided ?? 0]
+        var candidates: [RevisionFacts] = []
+        for sql in ["""
+            SELECT r.seq, r.killed, r.injured, r.reported_at, r.recorded_at FROM revisions r
+            WHERE r.strike_id IN (\(marks)) AND r.killed IS NOT NULL AND r.seq <> ?
+              AND NOT EXISTS (SELECT 1 FROM revision_voids v WHERE v.revision_seq = r.seq)
+            ORDER BY r.reported_at DESC, r.seq DESC LIMIT 1
+            """, """
+            SELECT r.seq, r.killed, r.injured, r.reported_at, r.recorded_at FROM revisions r
+            WHERE r.strike_id IN (\(marks)) AND r.injured IS NOT NULL AND r.seq <> ?
+              AND NOT EXISTS (SELECT 1 FROM revision_voids v WHERE v.revision_seq = r.seq)
+            ORDER BY r.reported_at DESC, r.seq DESC LIMIT 1
+            """] {
+            candidates += try db.rows(sql, arguments).map { row in
+                RevisionFacts(seq: row[0], killed: row[1], injured: row[2], reportedAt: Timestamp(seconds: row[3]),
+                              recordedAt: Timestamp(seconds: row[4]))
+            }
+        }
+        if let new { candidates.append(new) }
+        var toll = Toll.derive(from: candidates)
+        toll.revisions = revisions
+        return toll
+    }
+
     /// Re-derives a strike's toll from its group's history and stores it in the cache
     /// columns, bumping the version.
     static func storeToll(_ toll: Toll, on id: Int64, now: Timestamp, _ db: any SQLSession) throws {
@@ -193,7 +225,8 @@ extension RelationalStore {
                 UPDATE strikes SET merged_into = ?, merged_at = ?, toll_killed = NULL, toll_injured = NULL,
                   toll_as_of = NULL, toll_revisions = 0, version = version + 1, updated_at = ? WHERE id = ?
                 """, [root.id, now.seconds, now.seconds, id])
-            let toll = Toll.derive(from: try Self.facts(ofGroup: try Self.group(of: root.id, db), db))
+            let toll = try Self.toll(ofGroup: try Self.group(of: root.id, db),
+                                     revisions: root.toll.revisions + source.toll.revisions, db)
             try Self.storeToll(toll, on: root.id, now: now, db)
             let event = try Self.appendEvent(.merge, strike: root, merged: source, toll: toll, now: now, db)
             let merged = try Self.requireStrike(root.id, db)
