@@ -51,7 +51,10 @@ extension RelationalStore {
 
     /// Sources by id, filtered by a name substring and kind; `after` is the last id seen.
     public func sources(query: String?, kind: Source.Kind?, after: Int64?, limit: Int) throws(StoreError) -> [Source] {
-        try read { db in
+        // No stored name holds U+0000 (it is refused on the way in), and PostgreSQL cannot
+        // be asked about one: such a search matches nothing.
+        if let query, query.utf8.contains(0) { return [] }
+        return try read { db in
             var sql = "SELECT * FROM sources WHERE id > ?"
             var args: [any SQLBindable] = [after ?? 0]
             if let query, !query.isEmpty {
