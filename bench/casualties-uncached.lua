@@ -5,7 +5,16 @@
 -- Needs BENCH_FROM and BENCH_TO (YYYY-MM-DD, Kyiv local dates; Kyiv is UTC+3 in June).
 local from = os.getenv("BENCH_FROM")
 local to = os.getenv("BENCH_TO")
-math.randomseed(os.time())
+-- Each wrk thread is a Lua state of its own: seeded alike, they would send the same
+-- queries, and half the requests would hit the answer cache. The thread number parts them.
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+function init(args)
+  math.randomseed(os.time() * 1000 + (tid or 0))
+end
 
 local function previous_day(d)
   local y, m, day = d:match("(%d+)-(%d+)-(%d+)")
