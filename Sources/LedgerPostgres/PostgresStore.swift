@@ -155,6 +155,8 @@ public final class PostgresStore: RelationalStore {
     private func catchUp(with events: [EventKey] = []) {
         catchingUp.withLock { _ in
             let head = changes.head
+            // Already published: the listener heard this write's NOTIFY first.
+            if let last = events.last, last.seq <= head { return }
             if let first = events.first, first.seq == head + 1 {
                 changes.publish(events)
                 return
