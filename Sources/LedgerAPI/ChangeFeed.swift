@@ -29,6 +29,7 @@ final class ChangeFeed: Sendable {
         var filter = FeedFilter()
         if let name = q.string("city") { filter.cityId = try store.resolveCity(CityName(parsing: name)).id }
         filter.strikeId = try q.int("strike_id", in: 1...Int64.max)
+        filter.attackId = try q.int("attack_id", in: 1...Int64.max)
         return Poll(since: try q.int("since", in: 0...Int64.max) ?? 0, filter: filter,
                     limit: Int(try q.int("limit", in: 1...1000) ?? 100), wait: try q.int("wait", in: 0...60) ?? 0)
     }
@@ -43,7 +44,7 @@ final class ChangeFeed: Sendable {
     /// no matching event after `since`. Nil when that cannot be decided without a query.
     func notModifiedFromMemory(_ request: Request) -> Response? {
         guard request.head.headerFields[.ifNoneMatch] != nil,
-              let poll = try? parse(request, allowed: ["since", "city", "strike_id", "limit", "wait"]),
+              let poll = try? parse(request, allowed: ["since", "city", "strike_id", "attack_id", "limit", "wait"]),
               poll.wait == 0, Self.conditionalOn(request, since: poll.since),
               store.changes.hasEvent(after: poll.since, matching: poll.filter) == false else { return nil }
         return Answer.notModified(etag: Self.etag(poll.since))
@@ -54,7 +55,7 @@ final class ChangeFeed: Sendable {
     /// the ETag of the answer computed, now or when a parked poll wakes) is the server's,
     /// as for every answer (`OutputFilters`).
     func poll(_ x: Exchange) throws -> Reply {
-        let poll = try parse(x.request, allowed: ["since", "city", "strike_id", "limit", "wait"])
+        let poll = try parse(x.request, allowed: ["since", "city", "strike_id", "attack_id", "limit", "wait"])
         let conditional = Self.conditionalOn(x.request, since: poll.since)
         if store.changes.hasEvent(after: poll.since, matching: poll.filter) == false {
             if poll.wait > 0 { return .deferred(park(poll, conditional: conditional, adding: x.corsFields)) }
@@ -93,7 +94,7 @@ final class ChangeFeed: Sendable {
     private let wokenAnswers = AnswerCache(capacity: 1024)
 
     private func sharedAnswer(_ poll: Poll) -> Response {
-        let key = "\(poll.since) \(poll.filter.cityId ?? 0) \(poll.filter.strikeId ?? 0) \(poll.limit)"
+        let key = "\(poll.since) \(poll.filter.cityId ?? 0) \(poll.filter.strikeId ?? 0) \(poll.filter.attackId ?? 0) \(poll.limit)"
         let version = store.dataVersion
         if let cached = wokenAnswers.answer(for: key[...], at: version) { return cached.response }
         guard let answer = try? answer(poll) else { return APIError.unavailable("the database did not answer").response }
@@ -133,7 +134,7 @@ final class ChangeFeed: Sendable {
 
     /// `GET /v1/changes/stream`: server-sent events, resumable with `Last-Event-ID`.
     func stream(_ x: Exchange) throws -> Reply {
-        var poll = try parse(x.request, allowed: ["since", "city", "strike_id"])
+        var poll = try parse(x.request, allowed: ["since", "city", "strike_id", "attack_id"])
         if let last = x.header(.lastEventID) {
             guard let seq = Int64(last.trimmingCharacters(in: .whitespaces)), seq >= 0 else {
                 throw APIError.badRequest("Last-Event-ID must be a seq")

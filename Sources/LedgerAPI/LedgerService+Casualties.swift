@@ -10,7 +10,7 @@ extension LedgerService {
         let version = store.dataVersion
         let key = x.request.head.path ?? ""
         if let cached = casualtyCache.answer(for: key[...], at: version) { return cached.response }
-        let q = try x.query(["city", "date", "from", "to", "as_of", "group_by"])
+        let q = try x.query(["city", "date", "from", "to", "as_of", "group_by", "attack_id"])
         let range = try DateRange(q)
         let asOf = try q.instant("as_of")
         let byDay = try q.enumeration("group_by", GroupBy.self) == .day
@@ -22,6 +22,7 @@ extension LedgerService {
         query.fromDate = range.fromDate; query.toDate = range.toDate
         query.fromInstant = range.fromInstant; query.toInstant = range.toInstant
         query.asOf = asOf
+        query.attackId = try q.int("attack_id", in: 1...Int64.max)
         // The range as local dates, for the answer and for `days`.
         let from = range.fromDate ?? range.fromInstant.map { zone.localDate(of: $0) }
         let to = range.toDate ?? range.toInstant.map { zone.localDate(of: $0) }

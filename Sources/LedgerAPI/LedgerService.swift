@@ -120,6 +120,9 @@ public final class LedgerService: HTTPHandler {
         case .strike(let id), .strikeMerge(let id), .strikeRevisions(let id): _ = try store.strike(id: id)
         case .revisionVoid(let seq):
             guard try store.revisionExists(seq: seq) else { throw APIError.notFound("no revision \(seq)") }
+        case .attack(let id), .attackRevisions(let id), .attackStrikes(let id): _ = try store.attack(id: id)
+        case .attackRevisionVoid(let seq):
+            guard try store.attackRevisionExists(seq: seq) else { throw APIError.notFound("no attack revision \(seq)") }
         default: break
         }
     }
@@ -220,6 +223,14 @@ public final class LedgerService: HTTPHandler {
         case (.revisionVoid(let seq), _): return try voidRevision(x, seq)
         case (.reports, _): return try ingestReport(x)
         case (.casualties, _): return try casualties(x)
+        case (.weapons, _): return try listWeapons(x)
+        case (.attacks, .get): return try listAttacks(x)
+        case (.attacks, _): return try createAttack(x)
+        case (.attack(let id), _): return try getAttack(x, id)
+        case (.attackRevisions(let id), .get): return try listAttackRevisions(x, id)
+        case (.attackRevisions(let id), _): return try appendAttackRevision(x, id)
+        case (.attackStrikes(let id), _): return try linkStrikes(x, id)
+        case (.attackRevisionVoid(let seq), _): return try voidAttackRevision(x, seq)
         case (.changes, _), (.changesStream, _):
             throw APIError.badRequest("idempotency keys apply to POST only")
         }
@@ -229,7 +240,7 @@ public final class LedgerService: HTTPHandler {
     private func requiredRole(_ route: Route) -> Role {
         switch route {
         case .cities: .admin
-        case .cityAliases, .strike, .strikeMerge, .revisionVoid: .editor
+        case .cityAliases, .strike, .strikeMerge, .revisionVoid, .attackStrikes, .attackRevisionVoid: .editor
         default: .reporter
         }
     }

@@ -10,6 +10,8 @@ enum Route: Equatable {
     case reports
     case casualties
     case changes, changesStream
+    case weapons
+    case attacks, attack(Int64), attackRevisions(Int64), attackStrikes(Int64), attackRevisionVoid(Int64)
 
     /// The route for a path (percent-encoding untouched), or nil (404).
     init?(path: Substring) {
@@ -37,6 +39,8 @@ enum Route: Equatable {
             case "reports": self = .reports
             case "casualties": self = .casualties
             case "changes": self = .changes
+            case "weapons": self = .weapons
+            case "attacks": self = .attacks
             default: return nil
             }
         case 3 where p[0] == "v1":
@@ -46,6 +50,7 @@ enum Route: Equatable {
             case "cities": self = .city(n)
             case "sources": self = .source(n)
             case "strikes": self = .strike(n)
+            case "attacks": self = .attack(n)
             default: return nil
             }
         case 4 where p[0] == "v1":
@@ -55,6 +60,9 @@ enum Route: Equatable {
             case ("strikes", "merge"): self = .strikeMerge(n)
             case ("strikes", "revisions"): self = .strikeRevisions(n)
             case ("revisions", "void"): self = .revisionVoid(n)
+            case ("attacks", "revisions"): self = .attackRevisions(n)
+            case ("attacks", "strikes"): self = .attackStrikes(n)
+            case ("attack-revisions", "void"): self = .attackRevisionVoid(n)
             default: return nil
             }
         default:
@@ -65,10 +73,11 @@ enum Route: Equatable {
     /// The methods the route answers (GET implies HEAD).
     var methods: [HTTPRequest.Method] {
         switch self {
-        case .health, .readiness, .metrics, .openAPI, .city, .source, .casualties, .changes, .changesStream: [.get, .head]
-        case .cities, .sources, .strikes, .strikeRevisions: [.get, .head, .post]
+        case .health, .readiness, .metrics, .openAPI, .city, .source, .casualties, .changes, .changesStream, .weapons, .attack:
+            [.get, .head]
+        case .cities, .sources, .strikes, .strikeRevisions, .attacks, .attackRevisions: [.get, .head, .post]
         case .strike: [.get, .head, .patch]
-        case .cityAliases, .strikeMerge, .revisionVoid, .reports: [.post]
+        case .cityAliases, .strikeMerge, .revisionVoid, .reports, .attackStrikes, .attackRevisionVoid: [.post]
         }
     }
 
@@ -93,6 +102,12 @@ enum Route: Equatable {
         case .casualties: "/v1/casualties"
         case .changes: "/v1/changes"
         case .changesStream: "/v1/changes/stream"
+        case .weapons: "/v1/weapons"
+        case .attacks: "/v1/attacks"
+        case .attack: "/v1/attacks/{id}"
+        case .attackRevisions: "/v1/attacks/{id}/revisions"
+        case .attackStrikes: "/v1/attacks/{id}/strikes"
+        case .attackRevisionVoid: "/v1/attack-revisions/{seq}/void"
         }
     }
 

@@ -14,11 +14,14 @@ public struct Report: Sendable, Equatable {
     public var damage: String?
     public var location: Location?
     public var note: String?
+    /// The attack the report's strike belongs to.
+    public var attackId: Int64?
 
     public init(city: CityName?, occurredAt: Timestamp?, timePrecision: TimePrecision? = nil, strikeId: Int64? = nil,
                 source: SourceSpec, killed: Int64? = nil, injured: Int64? = nil, reportedAt: Timestamp? = nil,
                 weapons: [Weapon]? = nil, description: String? = nil, damage: String? = nil,
-                location: Location? = nil, note: String? = nil) {
+                location: Location? = nil, note: String? = nil, attackId: Int64? = nil) {
+        self.attackId = attackId
         self.city = city; self.occurredAt = occurredAt; self.timePrecision = timePrecision; self.strikeId = strikeId
         self.source = source; self.killed = killed; self.injured = injured; self.reportedAt = reportedAt
         self.weapons = weapons; self.description = description; self.damage = damage
@@ -31,7 +34,7 @@ public struct Report: Sendable, Equatable {
     public static func decode(_ body: JSONValue, now: Timestamp) throws(ValidationError) -> Report {
         var r = try ObjectReader(body, allowed: ["city", "occurred_at", "time_precision", "strike_id", "source", "source_id",
                                                  "killed", "injured", "reported_at", "weapons", "description", "damage",
-                                                 "location", "note"])
+                                                 "location", "note", "attack_id"])
         let strikeId = r.id("strike_id")
         let city = CityName.read("city", from: &r, required: false)
         let occurredAt = r.instant("occurred_at")
@@ -54,9 +57,11 @@ public struct Report: Sendable, Equatable {
         let damage = r.text("damage", maxLength: 10_000)
         let location = Location.read("location", from: &r)
         let note = r.text("note", maxLength: 2000)
+        let attackId = r.id("attack_id")
         try r.finish()
         return Report(city: city, occurredAt: occurredAt, timePrecision: precision, strikeId: strikeId, source: source!,
                       killed: killed, injured: injured, reportedAt: reportedAt, weapons: weapons,
-                      description: description, damage: damage, location: location, note: note)
+                      description: description, damage: damage, location: location, note: note,
+                      attackId: attackId)
     }
 }

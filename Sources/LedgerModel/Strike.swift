@@ -95,10 +95,19 @@ public struct Strike: Sendable, Equatable, JSONWritable {
     public var version: Int64
     public var createdAt: Timestamp
     public var updatedAt: Timestamp
+    /// The attack (wave) the strike belongs to, if any.
+    public var attackId: Int64?
+    /// Who says what: each source's current figures, newest first. Only in a strike's own
+    /// representation (`GET /v1/strikes/{id}`, an attack's strikes); nil in lists.
+    public var statements: [Statement]?
+    /// `toll.range`: the lowest and highest current statement of each figure.
+    public var tollRange: TollRange
 
     public init(id: Int64, city: CityRef, occurredAt: Timestamp, timePrecision: TimePrecision, localDate: CivilDate,
                 location: Location?, weapons: [Weapon], description: String?, damage: String?, toll: Toll,
-                mergedInto: Int64?, version: Int64, createdAt: Timestamp, updatedAt: Timestamp) {
+                mergedInto: Int64?, version: Int64, createdAt: Timestamp, updatedAt: Timestamp,
+                attackId: Int64? = nil, statements: [Statement]? = nil, tollRange: TollRange = TollRange()) {
+        self.attackId = attackId; self.statements = statements; self.tollRange = tollRange
         self.id = id; self.city = city; self.occurredAt = occurredAt; self.timePrecision = timePrecision
         self.localDate = localDate; self.location = location; self.weapons = weapons
         self.description = description; self.damage = damage; self.toll = toll; self.mergedInto = mergedInto
@@ -121,8 +130,13 @@ public struct Strike: Sendable, Equatable, JSONWritable {
             o.array { a in for w in weapons { w.write(to: &a) } }
             o.field("description", description)
             o.field("damage", damage)
-            o.key("toll"); toll.write(to: &o)
+            o.key("toll"); toll.write(to: &o, range: tollRange)
             o.field("merged_into", mergedInto)
+            o.field("attack_id", attackId)
+            if let statements {
+                o.key("statements")
+                o.array { a in for s in statements { s.write(to: &a) } }
+            }
             o.field("version", version)
             o.field("created_at", createdAt)
             o.field("updated_at", updatedAt)
@@ -166,16 +180,21 @@ public struct NewStrike: Sendable, Equatable {
     public var weapons: [Weapon]
     public var description: String?
     public var damage: String?
+    /// The attack the new strike belongs to.
+    public var attackId: Int64?
 
     public init(city: CityName, occurredAt: Timestamp, timePrecision: TimePrecision = .minute, location: Location? = nil,
-                weapons: [Weapon] = [], description: String? = nil, damage: String? = nil) {
+                weapons: [Weapon] = [], description: String? = nil, damage: String? = nil, attackId: Int64? = nil) {
+        self.attackId = attackId
         self.city = city; self.occurredAt = occurredAt; self.timePrecision = timePrecision
         self.location = location; self.weapons = weapons; self.description = description; self.damage = damage
     }
 
     public static func decode(_ body: JSONValue, now: Timestamp) throws(ValidationError) -> NewStrike {
-        var r = try ObjectReader(body, allowed: ["city", "occurred_at", "time_precision", "location", "weapons", "description", "damage"])
+        var r = try ObjectReader(body, allowed: ["city", "occurred_at", "time_precision", "location", "weapons", "description", "damage",
+                                                 "attack_id"])
         let city = CityName.read("city", from: &r, required: true)
+        let attackId = r.id("attack_id")
         let occurredAt = r.instant("occurred_at", required: true)
         if let occurredAt { checkNotFuture(occurredAt, "occurred_at", now: now, in: &r) }
         let precision = r.enumeration("time_precision", TimePrecision.self) ?? .minute
@@ -185,7 +204,7 @@ public struct NewStrike: Sendable, Equatable {
         let damage = r.text("damage", maxLength: 10_000)
         try r.finish()
         return NewStrike(city: city!, occurredAt: occurredAt!, timePrecision: precision, location: location,
-                         weapons: weapons, description: description, damage: damage)
+                         weapons: weapons, description: description, damage: damage, attackId: attackId)
     }
 }
 

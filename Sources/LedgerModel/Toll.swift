@@ -14,12 +14,16 @@ public struct Toll: Sendable, Equatable, JSONWritable {
     /// No revision at all: nulls and zero.
     public static let empty = Toll()
 
-    public func write(to json: inout JSONWriter) {
+    public func write(to json: inout JSONWriter) { write(to: &json, range: nil) }
+
+    /// With `range` (a strike's own representation), the spread of the sources' statements.
+    public func write(to json: inout JSONWriter, range: TollRange?) {
         json.object { o in
             o.field("killed", killed)
             o.field("injured", injured)
             o.field("as_of", asOf)
             o.field("revisions", revisions)
+            if let range { o.key("range"); range.write(to: &o) }
         }
     }
 

@@ -27,6 +27,7 @@ public final class PostgresStore: RelationalStore {
     private let listener = Mutex<PostgresNotifications?>(nil)
     public let changes = ChangeHub()
     public let gazetteerCache = GazetteerCache()
+    public let weaponCache = WeaponCatalogueCache()
     public let logger: Logger
     let clock: @Sendable () -> Timestamp
     /// Grows with every commit this process makes or is told of.
@@ -58,6 +59,7 @@ public final class PostgresStore: RelationalStore {
         do {
             try migrate()
             try reloadGazetteer()
+            try reloadWeapons()
             changes.reset(head: try read { db in try db.value("SELECT seq FROM feed_head", as: Int64.self) } ?? 0)
         } catch {
             pool.close()
@@ -162,14 +164,7 @@ public final class PostgresStore: RelationalStore {
                 return
             }
             do {
-                let missed: [EventKey] = try read { db in
-                    try db.rows("""
-                        SELECT seq, strike_id, merged_strike_id, city_id, merged_city_id FROM change_events
-                        WHERE seq > ? ORDER BY seq
-                        """, [head]).map { row in
-                        EventKey(seq: row[0], strikeId: row[1], mergedStrikeId: row[2], cityId: row[3], mergedCityId: row[4])
-                    }
-                }
+                let missed: [EventKey] = try read { db in try Self.eventKeys(after: head, db) }
                 changes.publish(missed)
             } catch {
                 logger.warning("could not read the feed's new events: \(error); the next notification retries")

@@ -18,6 +18,7 @@ public final class SQLiteStore: RelationalStore {
     private let writeNanos = Atomic<Int>(0)
     public let changes = ChangeHub()
     public let gazetteerCache = GazetteerCache()
+    public let weaponCache = WeaponCatalogueCache()
     public let logger: Logger
     /// A clock the tests can replace.
     let clock: @Sendable () -> Timestamp
@@ -46,6 +47,7 @@ public final class SQLiteStore: RelationalStore {
         self.clock = clock
         try migrate()
         try reloadGazetteer()
+        try reloadWeapons()
         let head = try pool.read { db in try Int64.fetchOne(db, sql: "SELECT seq FROM feed_head") ?? 0 }
         changes.reset(head: head)
     }

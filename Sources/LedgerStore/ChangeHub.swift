@@ -10,9 +10,20 @@ public struct EventKey: Sendable, Equatable {
     public var cityId: Int64
     /// For a merge, the city of the merged strike (it may differ from the target's).
     public var mergedCityId: Int64?
-    public init(seq: Int64, strikeId: Int64, mergedStrikeId: Int64?, cityId: Int64, mergedCityId: Int64? = nil) {
+    /// The attack of the strike then, or of an attack event.
+    public var attackId: Int64?
+    /// An attack event: the cities of the attack's strikes then (strikeId and cityId are 0).
+    public var attackCityIds: [Int64]?
+    public init(seq: Int64, strikeId: Int64, mergedStrikeId: Int64?, cityId: Int64, mergedCityId: Int64? = nil,
+                attackId: Int64? = nil) {
         self.seq = seq; self.strikeId = strikeId; self.mergedStrikeId = mergedStrikeId; self.cityId = cityId
-        self.mergedCityId = mergedCityId
+        self.mergedCityId = mergedCityId; self.attackId = attackId
+    }
+
+    /// The key of an attack event.
+    public init(seq: Int64, attackId: Int64, cityIds: [Int64]) {
+        self.init(seq: seq, strikeId: 0, mergedStrikeId: nil, cityId: 0, attackId: attackId)
+        attackCityIds = cityIds
     }
 }
 
@@ -20,12 +31,24 @@ public struct EventKey: Sendable, Equatable {
 public struct FeedFilter: Sendable, Equatable, Hashable {
     public var cityId: Int64?
     public var strikeId: Int64?
-    public init(cityId: Int64? = nil, strikeId: Int64? = nil) { self.cityId = cityId; self.strikeId = strikeId }
+    /// Events of the attack, and of the strikes that belonged to it then.
+    public var attackId: Int64?
+    public init(cityId: Int64? = nil, strikeId: Int64? = nil, attackId: Int64? = nil) {
+        self.cityId = cityId; self.strikeId = strikeId; self.attackId = attackId
+    }
 
     public func matches(_ e: EventKey) -> Bool {
+        if let attackCities = e.attackCityIds {
+            // An attack event lies in the cities of the attack's strikes; it is of no strike.
+            if let cityId, !attackCities.contains(cityId) { return false }
+            if strikeId != nil { return false }
+            if let attackId, e.attackId != attackId { return false }
+            return true
+        }
         // A merge lies in both strikes' cities.
         if let cityId, e.cityId != cityId && e.mergedCityId != cityId { return false }
         if let strikeId, e.strikeId != strikeId && e.mergedStrikeId != strikeId { return false }
+        if let attackId, e.attackId != attackId { return false }
         return true
     }
 }

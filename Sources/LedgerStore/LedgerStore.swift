@@ -79,6 +79,30 @@ public protocol LedgerStore: AnyObject, Sendable {
     /// the strike, fills in the fields it lacks, appends a revision when figures are stated.
     func ingest(_ report: Report, window: Int64, keeping keeper: AnswerKeeper<ReportOutcome>?) throws(StoreError) -> ReportOutcome
 
+    // MARK: Attacks
+
+    /// Every weapon model and spelling, folded for lookups.
+    var weaponCatalogue: WeaponCatalogue { get }
+    /// Records an attack (reporter).
+    func createAttack(_ new: NewAttack, keeping keeper: AnswerKeeper<Attack>?) throws(StoreError) -> Attack
+    /// An attack in full: its counts, its strikes (those groups are merged into) with their
+    /// statements, newest `occurred_at` last.
+    func attack(id: Int64) throws(StoreError) -> Attack
+    /// Attacks without their strikes, newest `started_at` first.
+    func attacks(_ q: AttackQuery) throws(StoreError) -> [Attack]
+    /// Appends a source's weapon counts to an attack.
+    func appendAttackRevision(toAttack id: Int64, _ figures: AttackFigures,
+                              keeping keeper: AnswerKeeper<AttackRevisionWrite>?) throws(StoreError) -> AttackRevisionWrite
+    /// Voids an attack revision: it stays and stops counting. 409 the second time.
+    func voidAttackRevision(seq: Int64, reason: String,
+                            keeping keeper: AnswerKeeper<AttackRevisionWrite>?) throws(StoreError) -> AttackRevisionWrite
+    /// An attack's revisions in seq order, voided ones included; `after` is the last seq seen.
+    func attackRevisions(ofAttack id: Int64, after: Int64?, limit: Int) throws(StoreError) -> [AttackRevision]
+    func attackRevisionExists(seq: Int64) throws(StoreError) -> Bool
+    /// Links strikes (each through the strike it was merged into) to an attack. 409 when
+    /// one belongs to another attack; linking again changes nothing.
+    func link(strikes ids: [Int64], toAttack id: Int64, keeping keeper: AnswerKeeper<Attack>?) throws(StoreError) -> Attack
+
     // MARK: Reading
 
     /// The strikes a casualties query covers, in `occurred_at` order, with their tolls.
@@ -115,6 +139,14 @@ extension LedgerStore {
     }
     public func voidRevision(seq: Int64, reason: String) throws(StoreError) -> RevisionWrite { try voidRevision(seq: seq, reason: reason, keeping: nil) }
     public func ingest(_ report: Report, window: Int64) throws(StoreError) -> ReportOutcome { try ingest(report, window: window, keeping: nil) }
+    public func createAttack(_ new: NewAttack) throws(StoreError) -> Attack { try createAttack(new, keeping: nil) }
+    public func appendAttackRevision(toAttack id: Int64, _ figures: AttackFigures) throws(StoreError) -> AttackRevisionWrite {
+        try appendAttackRevision(toAttack: id, figures, keeping: nil)
+    }
+    public func voidAttackRevision(seq: Int64, reason: String) throws(StoreError) -> AttackRevisionWrite {
+        try voidAttackRevision(seq: seq, reason: reason, keeping: nil)
+    }
+    public func link(strikes ids: [Int64], toAttack id: Int64) throws(StoreError) -> Attack { try link(strikes: ids, toAttack: id, keeping: nil) }
 }
 
 /// Time spent in the database, for the metrics.

@@ -38,7 +38,27 @@ public struct CasualtyQuery: StrikeSelection, Sendable, Equatable {
     public var fromInstant: Timestamp?
     public var toInstant: Timestamp?
     public var asOf: Timestamp?
+    /// Only the strikes of this attack.
+    public var attackId: Int64?
     public init() {}
+}
+
+/// Filters of an attack list (attacks whose span meets `from`...`to`), and where the
+/// previous page ended.
+public struct AttackQuery: Sendable, Equatable {
+    public var country: String?
+    public var from: Timestamp?
+    public var to: Timestamp?
+    /// The `(started_at, id)` of the last attack of the previous page.
+    public var after: (startedAt: Int64, id: Int64)?
+    public var limit: Int = 50
+
+    public init() {}
+
+    public static func == (a: AttackQuery, b: AttackQuery) -> Bool {
+        a.country == b.country && a.from == b.from && a.to == b.to && a.after?.startedAt == b.after?.startedAt
+            && a.after?.id == b.after?.id && a.limit == b.limit
+    }
 }
 
 /// One strike's line in a casualties answer.

@@ -17,3 +17,13 @@ public struct RevisionWrite: Sendable, Equatable {
     public var toll: Toll
     public init(revision: Revision, toll: Toll) { self.revision = revision; self.toll = toll }
 }
+
+/// An attack revision as stored, and the attack's counts right after the write.
+public struct AttackRevisionWrite: Sendable, Equatable {
+    public var revision: AttackRevision
+    public var weapons: [WeaponCount]
+    public var revisions: Int64
+    public init(revision: AttackRevision, weapons: [WeaponCount], revisions: Int64) {
+        self.revision = revision; self.weapons = weapons; self.revisions = revisions
+    }
+}

@@ -25,7 +25,7 @@ struct StrikeTests {
         #expect(r["toll"]["revisions"].int == 0)
         #expect(r["merged_into"].isNull)
         let keys: Set = ["id", "city", "occurred_at", "time_precision", "local_date", "location", "weapons", "description",
-                         "damage", "toll", "merged_into", "version", "created_at", "updated_at"]
+                         "damage", "toll", "merged_into", "attack_id", "statements", "version", "created_at", "updated_at"]
         #expect(r.json.keys == keys)
         // Read back: the same body.
         let g = ledger.anonymous.get("/v1/strikes/\(id)")

@@ -24,10 +24,10 @@ struct OutputTests {
 
     @Test func strikeAsInTheAPI() throws {
         let s = text(Self.seedStrike.jsonBytes)
-        #expect(s == #"{"id":7,"city":{"id":1,"name":"Kyiv"},"occurred_at":"2025-10-10T02:30:00Z","time_precision":"minute","local_date":"2025-10-10","location":{"latitude":50.44,"longitude":30.52},"weapons":[{"kind":"drone","model":"Shahed-136","count":null},{"kind":"missile","model":"Iskander-M","count":2}],"description":"Apartment buildings hit in several districts","damage":"Dozens of residential buildings; Azerbaijani embassy damaged","toll":{"killed":4,"injured":3,"as_of":"2025-10-10T07:45:00Z","revisions":2},"merged_into":null,"version":3,"created_at":"2025-10-10T03:10:00Z","updated_at":"2025-10-10T07:45:10Z"}"#)
+        #expect(s == #"{"id":7,"city":{"id":1,"name":"Kyiv"},"occurred_at":"2025-10-10T02:30:00Z","time_precision":"minute","local_date":"2025-10-10","location":{"latitude":50.44,"longitude":30.52},"weapons":[{"kind":"drone","model":"Shahed-136","count":null},{"kind":"missile","model":"Iskander-M","count":2}],"description":"Apartment buildings hit in several districts","damage":"Dozens of residential buildings; Azerbaijani embassy damaged","toll":{"killed":4,"injured":3,"as_of":"2025-10-10T07:45:00Z","revisions":2,"range":{"killed":null,"injured":null}},"merged_into":null,"attack_id":null,"version":3,"created_at":"2025-10-10T03:10:00Z","updated_at":"2025-10-10T07:45:10Z"}"#)
         let v = try JSONValue.parse(Self.seedStrike.jsonBytes)
         #expect(keys(v) == ["id", "city", "occurred_at", "time_precision", "local_date", "location", "weapons", "description",
-                            "damage", "toll", "merged_into", "version", "created_at", "updated_at"])
+                            "damage", "toll", "merged_into", "attack_id", "version", "created_at", "updated_at"])
         for key in ["occurred_at", "created_at", "updated_at"] {
             guard case .string(let t)? = v[key] else { Issue.record("\(key) is not a string"); continue }
             #expect(Self.isWholeSecondUTC(t))
@@ -45,8 +45,8 @@ struct OutputTests {
         #expect(v["weapons"] == .array([]))
         #expect(v["merged_into"] == .integer(9))
         #expect(v["time_precision"] == .string("day"))
-        #expect(v["toll"] == (try JSONValue.parse(Array(#"{"killed":null,"injured":null,"as_of":null,"revisions":0}"#.utf8))))
-        #expect(keys(v).count == 14)
+        #expect(v["toll"] == (try JSONValue.parse(Array(#"{"killed":null,"injured":null,"as_of":null,"revisions":0,"range":{"killed":null,"injured":null}}"#.utf8))))
+        #expect(keys(v).count == 15)
     }
 
     @Test func strikeEtagFollowsVersion() {
@@ -124,7 +124,7 @@ struct OutputTests {
         let event = ChangeEvent(seq: 12, kind: .revision, strikeId: 7, mergedStrikeId: nil, city: CityRef(id: 1, name: "Kyiv"),
                                 revision: Self.revision, toll: Self.seedToll)
         let v = try JSONValue.parse(event.jsonBytes)
-        #expect(keys(v) == ["seq", "type", "strike_id", "merged_strike_id", "city", "revision", "toll"])
+        #expect(keys(v) == ["seq", "type", "strike_id", "merged_strike_id", "city", "revision", "toll", "attack_id"])
         #expect(v["type"] == .string("revision"))
         #expect(v["merged_strike_id"] == .null)
         let merge = ChangeEvent(seq: 13, kind: .merge, strikeId: 9, mergedStrikeId: 7, city: CityRef(id: 1, name: "Kyiv"), revision: nil, toll: .empty)

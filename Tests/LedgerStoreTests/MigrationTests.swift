@@ -119,6 +119,21 @@ struct MigrationFileListTests {
         }
     }
 
+    /// The weapon catalogue is data both engines must hold alike (reports and waves name
+    /// its models): the two attack migrations carry the same text between the markers.
+    @Test("0008_attacks.sql and postgres/0006_pg_attacks.sql hold the same weapon catalogue")
+    func weaponCatalogueIsTheSameOnBothEngines() throws {
+        func catalogue(_ sql: String) -> Substring? {
+            guard let start = sql.range(of: "-- BEGIN WEAPON CATALOGUE"), let end = sql.range(of: "-- END WEAPON CATALOGUE") else { return nil }
+            return sql[start.lowerBound..<end.upperBound]
+        }
+        let sqlite = try #require(LedgerMigrations.all.first { $0.name == "0008_attacks.sql" }).sql
+        let postgres = try #require(LedgerMigrations.postgres.first { $0.name == "0006_pg_attacks.sql" }).sql
+        let rows = try #require(catalogue(sqlite))
+        #expect(rows.contains("'Shahed-136', 'drone'"))
+        #expect(catalogue(postgres) == rows)
+    }
+
     @Test("Migrations/postgres/, Package.swift and LedgerMigrations.postgres name the same files, in order")
     func postgresListsAgree() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -12,6 +12,8 @@ extension RelationalStore {
                 """
             var args: [any SQLBindable] = []
             q.appendConditions(to: &sql, &args)
+            // The group's root carries the attack of every strike merged into it.
+            if let v = q.attackId { sql += " AND s.attack_id = ?"; args.append(v) }
             if let t = q.asOf {
                 sql += " AND s.created_at <= ? AND (s.merged_into IS NULL OR s.merged_at > ?)"
                 args += [t.seconds, t.seconds]

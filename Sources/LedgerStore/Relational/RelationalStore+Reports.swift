@@ -9,7 +9,10 @@ extension RelationalStore {
     public func ingest(_ report: Report, window: Int64, keeping keeper: AnswerKeeper<ReportOutcome>?) throws(StoreError) -> ReportOutcome {
         let now = self.now
         let city = try report.city.map { name throws(StoreError) in try resolveCity(name) }
+        var report = report
+        if let w = report.weapons { report.weapons = try canonicalWeapons(w) }
         return try writeEvents { db in
+            if let attack = report.attackId { try Self.requireAttackNamed(attack, field: "attack_id", db) }
             let source = try Self.resolveSource(report.source, now: now, db)
             var strike: Strike
             var matched: Bool
@@ -33,7 +36,7 @@ extension RelationalStore {
                 } else {
                     let new = NewStrike(city: .id(city.id), occurredAt: at, timePrecision: report.timePrecision ?? .minute,
                                         location: report.location, weapons: report.weapons ?? [],
-                                        description: report.description, damage: report.damage)
+                                        description: report.description, damage: report.damage, attackId: report.attackId)
                     strike = try Self.requireStrike(try Self.insertStrike(new, city: city, now: now, db), db)
                     matched = false
                 }
@@ -41,9 +44,14 @@ extension RelationalStore {
                 throw StoreError.invalid(ValidationError(field: "city", "is required"))
             }
 
-            var filled = false
             if matched {
                 var sets: [String] = [], args: [any SQLBindable] = []
+                if let a = report.attackId {
+                    if let b = strike.attackId, b != a {
+                        throw StoreError.conflict("strike \(strike.id) belongs to attack \(b); a strike belongs to one attack")
+                    }
+                    if strike.attackId == nil { sets.append("attack_id = ?"); args.append(a); strike.attackId = a }
+                }
                 if strike.weapons.isEmpty, let w = report.weapons, !w.isEmpty { sets.append("weapons = ?"); args.append(Weapon.encode(w)) }
                 if strike.description == nil, let d = report.description { sets.append("description = ?"); args.append(d) }
                 if strike.damage == nil, let d = report.damage { sets.append("damage = ?"); args.append(d) }
@@ -51,7 +59,6 @@ extension RelationalStore {
                     sets.append("latitude = ?, longitude = ?"); args += [l.latitude, l.longitude]
                 }
                 if !sets.isEmpty {
-                    filled = true
                     // The version grows once per request: here only when no revision follows.
                     let bump = report.hasFigures ? "" : ", version = version + 1, updated_at = \(now.seconds)"
                     try db.execute("UPDATE strikes SET \(sets.joined(separator: ", "))\(bump) WHERE id = ?", args + [strike.id])
@@ -70,7 +77,7 @@ extension RelationalStore {
                     try db.execute("UPDATE strikes SET version = 1 WHERE id = ?", [strike.id])
                 }
             }
-            if filled || revision != nil || !matched { strike = try Self.requireStrike(strike.id, db) }
+            strike = try Self.fullStrike(strike.id, db)
             let outcome = ReportOutcome(strike: strike, revision: revision, matched: matched)
             try AnswerKeeper.keep(keeper, outcome, now: now, db)
             return (outcome, event.map { [$0] } ?? [])

@@ -43,7 +43,8 @@ extension RelationalStore {
         let reportedAt = figures.reportedAt ?? now
         // The new revision's seq is higher than every stored one.
         let new = RevisionFacts(seq: .max, killed: figures.killed, injured: figures.injured, reportedAt: reportedAt, recordedAt: now)
-        let toll = try toll(ofGroup: try group(of: strike.id, db), adding: new, revisions: strike.toll.revisions + 1, db)
+        let ids = try group(of: strike.id, db)
+        let toll = try toll(ofGroup: ids, adding: new, revisions: strike.toll.revisions + 1, db)
         let event = try appendEvent(.revision, strike: strike, toll: toll, now: now, db)
         try db.execute("""
             INSERT INTO revisions (seq, strike_id, killed, injured, reported_at, recorded_at, source_id, note)
@@ -51,6 +52,8 @@ extension RelationalStore {
             """, [event.seq, strike.id, figures.killed, figures.injured, reportedAt.seconds, now.seconds,
                              source.id, figures.note])
         try storeToll(toll, on: strike.id, now: now, db)
+        try refreshStatement(root: strike.id, group: ids, source: source.id, db)
+        try refreshRange(of: strike.id, db)
         let revision = Revision(seq: event.seq, strikeId: strike.id, killed: figures.killed, injured: figures.injured,
                                 reportedAt: reportedAt, recordedAt: now, source: source.ref, note: figures.note, voided: nil)
         return (RevisionWrite(revision: revision, toll: toll), event)
@@ -63,11 +66,13 @@ extension RelationalStore {
             var revision = try Self.requireRevision(seq, db)
             if revision.voided != nil { throw StoreError.conflict("revision \(seq) is already voided") }
             let root = try Self.resolveRoot(revision.strikeId, db)
-            let toll = try Self.toll(ofGroup: try Self.group(of: root.id, db), excluding: seq,
-                                     revisions: root.toll.revisions - 1, db)
+            let ids = try Self.group(of: root.id, db)
+            let toll = try Self.toll(ofGroup: ids, excluding: seq, revisions: root.toll.revisions - 1, db)
             let event = try Self.appendEvent(.void, strike: root, revisionSeq: seq, toll: toll, now: now, db)
             try db.execute("INSERT INTO revision_voids (revision_seq, event_seq, voided_at, reason) VALUES (?, ?, ?, ?)", [seq, event.seq, now.seconds, reason])
             try Self.storeToll(toll, on: root.id, now: now, db)
+            try Self.refreshStatement(root: root.id, group: ids, source: revision.source.id, db)
+            try Self.refreshRange(of: root.id, db)
             revision.voided = Voiding(at: now, reason: reason)
             let written = RevisionWrite(revision: revision, toll: toll)
             try AnswerKeeper.keep(keeper, written, now: now, db)

@@ -28,7 +28,8 @@ extension RelationalStore {
             toll: Toll(killed: row["toll_killed"], injured: row["toll_injured"], asOf: row.optionalTimestamp("toll_as_of"),
                        revisions: row["toll_revisions"]),
             mergedInto: row["merged_into"], version: row["version"],
-            createdAt: row.timestamp("created_at"), updatedAt: row.timestamp("updated_at"))
+            createdAt: row.timestamp("created_at"), updatedAt: row.timestamp("updated_at"), attackId: row["attack_id"],
+            tollRange: range(row["toll_killed_low"], row["toll_killed_high"], row["toll_injured_low"], row["toll_injured_high"]))
     }
 
     static func fetchStrike(_ id: Int64, _ db: any SQLSession) throws -> Strike? {
@@ -52,7 +53,7 @@ extension RelationalStore {
     }
 
     public func strike(id: Int64) throws(StoreError) -> Strike {
-        try read { db in try Self.requireStrike(id, db) }
+        try read { db in try Self.fullStrike(id, db) }
     }
 
     /// Non-merged strikes, newest `occurred_at` first.
@@ -75,19 +76,22 @@ extension RelationalStore {
         guard let zone = Zone(city.timezone) else { throw StoreError.database("city \(city.id) has unknown zone \(city.timezone)") }
         return try inserted(db.value("""
             INSERT INTO strikes (id, city_id, occurred_at, time_precision, local_date, latitude, longitude, weapons,
-                                 description, damage, created_at, updated_at)
-            VALUES (\(nextID("strikes")), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                                 description, damage, created_at, updated_at, attack_id)
+            VALUES (\(nextID("strikes")), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
             """, [city.id, new.occurredAt.seconds, new.timePrecision.rawValue,
                              zone.localDate(of: new.occurredAt).description, new.location?.latitude, new.location?.longitude,
-                             Weapon.encode(new.weapons), new.description, new.damage, now.seconds, now.seconds]))
+                             Weapon.encode(new.weapons), new.description, new.damage, now.seconds, now.seconds, new.attackId]))
     }
 
     public func createStrike(_ new: NewStrike, keeping keeper: AnswerKeeper<Strike>?) throws(StoreError) -> Strike {
         let city = try resolveCity(new.city)
+        var new = new
+        new.weapons = try canonicalWeapons(new.weapons)
         let now = self.now
         return try write { db in
+            if let attack = new.attackId { try Self.requireAttackNamed(attack, field: "attack_id", db) }
             let id = try Self.insertStrike(new, city: city, now: now, db)
-            let strike = try Self.requireStrike(id, db)
+            let strike = try Self.fullStrike(id, db)
             try AnswerKeeper.keep(keeper, strike, now: now, db)
             return strike
         }
@@ -109,7 +113,7 @@ extension RelationalStore {
             }
             if let v = patch.timePrecision { next.timePrecision = v }
             if let v = patch.location { next.location = v }
-            if let v = patch.weapons { next.weapons = v }
+            if let v = patch.weapons { next.weapons = try canonicalWeapons(v) }
             if let v = patch.description { next.description = v }
             if let v = patch.damage { next.damage = v }
             guard next != s else { return s }
@@ -119,7 +123,7 @@ extension RelationalStore {
                 """, [next.occurredAt.seconds, next.localDate.description, next.timePrecision.rawValue,
                                  next.location?.latitude, next.location?.longitude, Weapon.encode(next.weapons),
                                  next.description, next.damage, now.seconds, id])
-            return try Self.requireStrike(id, db)
+            return try Self.fullStrike(id, db)
         }
     }
 
@@ -201,12 +205,12 @@ extension RelationalStore {
         let seq = try inserted(db.value("UPDATE feed_head SET seq = seq + 1 RETURNING seq"))
         try db.execute("""
             INSERT INTO change_events (seq, type, strike_id, merged_strike_id, merged_city_id, revision_seq, city_id,
-                                       toll_killed, toll_injured, toll_as_of, toll_revisions, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                       toll_killed, toll_injured, toll_as_of, toll_revisions, created_at, attack_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [seq, kind.rawValue, strike.id, merged?.id, merged?.city.id, revisionSeq, strike.city.id,
-                             toll.killed, toll.injured, toll.asOf?.seconds, toll.revisions, now.seconds])
+                             toll.killed, toll.injured, toll.asOf?.seconds, toll.revisions, now.seconds, strike.attackId])
         return EventKey(seq: seq, strikeId: strike.id, mergedStrikeId: merged?.id, cityId: strike.city.id,
-                        mergedCityId: merged?.city.id)
+                        mergedCityId: merged?.city.id, attackId: strike.attackId)
     }
 
     /// Merges strike `id` into strike `into` (following chains). The merged strike keeps
@@ -219,17 +223,26 @@ extension RelationalStore {
             guard try Self.fetchStrike(target, db) != nil else {
                 throw StoreError.invalid(ValidationError(field: "into", "no strike has id \(target)"))
             }
-            let root = try Self.resolveRoot(target, db)
+            var root = try Self.resolveRoot(target, db)
             if root.id == id { throw StoreError.conflict("cannot merge strike \(id) into itself") }
+            // One attack per strike: the group keeps the attack of either side.
+            if let a = source.attackId, let b = root.attackId, a != b {
+                throw StoreError.conflict("strike \(id) belongs to attack \(a), strike \(root.id) to attack \(b)")
+            }
+            if let a = source.attackId, root.attackId == nil {
+                try db.execute("UPDATE strikes SET attack_id = ? WHERE id = ?", [a, root.id])
+                root.attackId = a
+            }
             try db.execute("""
                 UPDATE strikes SET merged_into = ?, merged_at = ?, toll_killed = NULL, toll_injured = NULL,
                   toll_as_of = NULL, toll_revisions = 0, version = version + 1, updated_at = ? WHERE id = ?
                 """, [root.id, now.seconds, now.seconds, id])
-            let toll = try Self.toll(ofGroup: try Self.group(of: root.id, db),
-                                     revisions: root.toll.revisions + source.toll.revisions, db)
+            let ids = try Self.group(of: root.id, db)
+            let toll = try Self.toll(ofGroup: ids, revisions: root.toll.revisions + source.toll.revisions, db)
             try Self.storeToll(toll, on: root.id, now: now, db)
+            try Self.mergeStatements(from: id, into: root.id, group: ids, db)
             let event = try Self.appendEvent(.merge, strike: root, merged: source, toll: toll, now: now, db)
-            let merged = try Self.requireStrike(root.id, db)
+            let merged = try Self.fullStrike(root.id, db)
             try AnswerKeeper.keep(keeper, merged, now: now, db)
             return (merged, [event])
         }

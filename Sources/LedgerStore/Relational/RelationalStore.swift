@@ -11,6 +11,8 @@ import Synchronization
 public protocol RelationalStore: LedgerStore {
     /// The gazetteer, read once and reloaded after a city or alias is added.
     var gazetteerCache: GazetteerCache { get }
+    /// The weapon catalogue, read once at start-up (a migration is its only writer).
+    var weaponCache: WeaponCatalogueCache { get }
     var logger: Logger { get }
 
     /// Runs `body` on a consistent snapshot; maps database errors to `StoreError`.
@@ -47,6 +49,14 @@ extension RelationalStore {
             return g
         }
     }
+}
+
+/// The weapon catalogue in memory.
+public final class WeaponCatalogueCache: Sendable {
+    private let current = Mutex(WeaponCatalogue(models: []))
+    public init() {}
+    public var catalogue: WeaponCatalogue { current.withLock { $0 } }
+    func set(_ c: WeaponCatalogue) { current.withLock { $0 = c } }
 }
 
 /// The gazetteer in memory. Reloads are serialised, so an older snapshot never replaces a

@@ -44,6 +44,15 @@ def main():
     other, _ = report(10, 2)
     spare = [report(20 + i, 3)[0] for i in range(4)]  # merge sources: one per allowed role call
 
+    # An attack with a revision to void.
+    status, _, data = call(host, port, "POST", "/v1/attacks", {"country": "UA", "started_at": "2024-03-01T00:00:00Z"}, keys["admin"])
+    assert status == 201, (status, data)
+    attack = json.loads(data)["id"]
+    status, _, data = call(host, port, "POST", f"/v1/attacks/{attack}/revisions", {
+        "weapons": [{"model": "Shahed-136", "launched": 10}], "source": {"name": "access fixture", "kind": "other"}}, keys["admin"])
+    assert status == 201, (status, data)
+    attack_seq = json.loads(data)["revision"]["seq"]
+
     counter = iter(range(1, 1000))
     routes = [  # method, path, body (a fresh one per call), role needed
         ("POST", "/v1/cities", lambda: {"name": f"Accessville {next(counter)}", "country": "UA",
@@ -58,6 +67,11 @@ def main():
         ("POST", f"/v1/revisions/{seq}/void", lambda: {"reason": "access test"}, "editor"),
         ("POST", "/v1/reports", lambda: {"city": "Odesa", "occurred_at": "2024-05-01T01:00:00Z",
                                          "source": {"name": "access", "kind": "other"}, "killed": next(counter)}, "reporter"),
+        ("POST", "/v1/attacks", lambda: {"country": "UA", "started_at": "2024-03-02T00:00:00Z"}, "reporter"),
+        ("POST", f"/v1/attacks/{attack}/revisions", lambda: {"weapons": [{"model": "Kh-101", "launched": next(counter)}],
+                                                             "source_id": 1}, "reporter"),
+        ("POST", f"/v1/attacks/{attack}/strikes", lambda: {"strike_ids": [strike]}, "editor"),
+        ("POST", f"/v1/attack-revisions/{attack_seq}/void", lambda: {"reason": "access test"}, "editor"),
     ]
     unauthenticated = [
         ("no key", None, None),

@@ -99,7 +99,11 @@ struct Probe {
         decoded += 1
 
         let changes = try await client.listChanges(query: .init(since: 0)).ok.body.json
-        try check(changes.items.first?.revision?.killed == 3 && changes.items.first?._type == .revision, "the feed's first item")
+        // A feed item is a strike's event or an attack's (oneOf, told apart by `type`).
+        guard case .StrikeChangeItem(let firstItem)? = changes.items.first else {
+            throw ProbeFailure(description: "the feed's first item is not a strike's event")
+        }
+        try check(firstItem.revision?.killed == 3 && firstItem._type == .revision, "the feed's first item")
         try check(changes.next_since >= 1, "next_since")
         decoded += 1
 

@@ -67,6 +67,14 @@ SEMANTIC_422 = [
     ("location.latitude", re.compile(r"^is required$")),
     ("location.longitude", re.compile(r"^is required$")),
     ("occurred_at", re.compile(r"^is required unless strike_id names the strike$")),
+    # Attacks: whether a model is in the weapon catalogue, whether an attack or a strike
+    # exists, and rules between fields that the descriptions state.
+    (None, re.compile(r'^unknown weapon model ')),
+    (None, re.compile(r"^names .+ a second time$")),
+    ("attack_id", re.compile(r"^no attack has id \d+$")),
+    (None, re.compile(r"^no strike has id \d+$")),
+    ("ended_at", re.compile(r"^must not lie before started_at$")),
+    (None, re.compile(r"^at least one of launched, intercepted, suppressed and hit is required$")),
 ]
 SEMANTIC_400 = [
     re.compile(r"^query parameter after is not a cursor (from this server|of this list)$"),

@@ -46,6 +46,18 @@ ALLOWED = {
         "RelationalStore.nextID: a subquery on a StaticString table name written in code",
     ("RelationalStore+Keys.swift", "Self.nextID(\"api_keys\")"):
         "RelationalStore.nextID: a subquery on a StaticString table name written in code",
+    ("RelationalStore+Statements.swift", "marks"):
+        "a list of '?' placeholders, one per strike id, all bound",
+    ("RelationalStore+Attacks.swift", "marks"):
+        "a list of '?' placeholders, one per attack id or revision seq, all bound",
+    ("RelationalStore+Attacks.swift", "strikeColumns"):
+        "a static column list (constant SQL text)",
+    ("RelationalStore+Attacks.swift", "Self.nextID(\"attacks\")"):
+        "RelationalStore.nextID: a subquery on a StaticString table name written in code",
+    ("RelationalStore+Attacks.swift", "condition"):
+        "fetchAttackRevisions' StaticString parameter: only fixed conditions with '?' placeholders written in code reach it",
+    ("RelationalStore+Changes.swift", "marks"):
+        "a list of '?' placeholders, one per event seq, all bound",
     ("RelationalStore.swift", "table"):
         "nextID's StaticString parameter: only table names written in code reach it",
     ("PostgresStore.swift", "destination"):

@@ -1,0 +1,293 @@
+-- Attack waves (issue 17): a night's attack as a whole, its weapons launched, shot down,
+-- lost to electronic warfare and hitting, as attributed append-only revisions; the weapon
+-- catalogue those counts (and strikes' weapons) name; and who says what about a strike.
+
+-- The weapon catalogue: each model, its kind, and the spellings reports use (looked up
+-- folded, as city names are). Filled below; the same rows on PostgreSQL.
+CREATE TABLE weapon_models (
+  id INTEGER PRIMARY KEY,
+  model TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL CHECK (kind IN ('drone','decoy','cruise_missile','ballistic_missile','guided_bomb'))
+);
+CREATE TABLE weapon_aliases (
+  model_id INTEGER NOT NULL REFERENCES weapon_models(id),
+  alias TEXT NOT NULL,
+  UNIQUE (model_id, alias)
+);
+
+-- An attack: one wave, aimed at one country, between two instants.
+CREATE TABLE attacks (
+  id INTEGER PRIMARY KEY,
+  country TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  ended_at INTEGER,
+  description TEXT,
+  -- How many of its revisions count (not voided): cached like toll_revisions.
+  revisions INTEGER NOT NULL DEFAULT 0,
+  version INTEGER NOT NULL DEFAULT 1,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  CHECK (ended_at IS NULL OR ended_at >= started_at)
+);
+CREATE INDEX attacks_started ON attacks (started_at, id);
+CREATE INDEX attacks_country_started ON attacks (country, started_at, id);
+
+-- A strike belongs to at most one attack. The strike a group is merged into carries the
+-- link of every strike merged into it (a merge hands it on).
+ALTER TABLE strikes ADD COLUMN attack_id INTEGER REFERENCES attacks(id);
+CREATE INDEX strikes_attack ON strikes (attack_id, occurred_at) WHERE attack_id IS NOT NULL;
+
+-- Feed events of attacks. Their seqs come from feed_head, as change_events' do, so the
+-- feed interleaves both tables in one seq order. `counts` is the attack's weapon counts
+-- right after the event (JSON, as the feed shows it); the cities are those of the
+-- attack's strikes at that moment, for the feed's city filter.
+CREATE TABLE attack_events (
+  seq INTEGER PRIMARY KEY,
+  type TEXT NOT NULL CHECK (type IN ('attack_revision','attack_void')),
+  attack_id INTEGER NOT NULL REFERENCES attacks(id),
+  revision_seq INTEGER NOT NULL,
+  counts TEXT NOT NULL,
+  revisions INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX attack_events_attack ON attack_events (attack_id, seq);
+CREATE TABLE attack_event_cities (
+  seq INTEGER NOT NULL REFERENCES attack_events(seq),
+  city_id INTEGER NOT NULL REFERENCES cities(id),
+  PRIMARY KEY (seq, city_id)
+);
+CREATE INDEX attack_event_cities_city ON attack_event_cities (city_id, seq);
+-- A strike's events name the attack the strike belonged to then (feed filter attack_id).
+ALTER TABLE change_events ADD COLUMN attack_id INTEGER REFERENCES attacks(id);
+CREATE INDEX change_events_attack ON change_events (attack_id, seq) WHERE attack_id IS NOT NULL;
+
+-- One source's statement of weapon counts about an attack: append-only, voided by a row
+-- in attack_revision_voids, as casualty revisions are.
+CREATE TABLE attack_revisions (
+  seq INTEGER PRIMARY KEY REFERENCES attack_events(seq),
+  attack_id INTEGER NOT NULL REFERENCES attacks(id),
+  reported_at INTEGER NOT NULL,
+  recorded_at INTEGER NOT NULL,
+  source_id INTEGER NOT NULL REFERENCES sources(id),
+  note TEXT
+);
+CREATE INDEX attack_revisions_attack ON attack_revisions (attack_id, seq);
+-- Its figures per model. attack_id and reported_at are copied from the revision so the
+-- latest counting figure of a model is an index walk from the newest (as revisions_latest).
+CREATE TABLE attack_revision_weapons (
+  revision_seq INTEGER NOT NULL REFERENCES attack_revisions(seq),
+  attack_id INTEGER NOT NULL REFERENCES attacks(id),
+  model_id INTEGER NOT NULL REFERENCES weapon_models(id),
+  reported_at INTEGER NOT NULL,
+  launched INTEGER CHECK (launched IS NULL OR launched BETWEEN 0 AND 100000),
+  intercepted INTEGER CHECK (intercepted IS NULL OR intercepted BETWEEN 0 AND 100000),
+  suppressed INTEGER CHECK (suppressed IS NULL OR suppressed BETWEEN 0 AND 100000),
+  hit INTEGER CHECK (hit IS NULL OR hit BETWEEN 0 AND 100000),
+  approximate INTEGER NOT NULL DEFAULT 0 CHECK (approximate IN (0, 1)),
+  PRIMARY KEY (revision_seq, model_id)
+);
+CREATE INDEX attack_revision_weapons_latest ON attack_revision_weapons (attack_id, model_id, reported_at, revision_seq);
+CREATE TABLE attack_revision_voids (
+  revision_seq INTEGER PRIMARY KEY REFERENCES attack_revisions(seq),
+  event_seq INTEGER NOT NULL UNIQUE REFERENCES attack_events(seq),
+  voided_at INTEGER NOT NULL,
+  reason TEXT NOT NULL
+);
+
+CREATE TRIGGER attack_revisions_no_update BEFORE UPDATE ON attack_revisions
+BEGIN SELECT RAISE(ABORT, 'attack revisions are append-only'); END;
+CREATE TRIGGER attack_revisions_no_delete BEFORE DELETE ON attack_revisions
+BEGIN SELECT RAISE(ABORT, 'attack revisions are append-only'); END;
+CREATE TRIGGER attack_revision_weapons_no_update BEFORE UPDATE ON attack_revision_weapons
+BEGIN SELECT RAISE(ABORT, 'attack revisions are append-only'); END;
+CREATE TRIGGER attack_revision_weapons_no_delete BEFORE DELETE ON attack_revision_weapons
+BEGIN SELECT RAISE(ABORT, 'attack revisions are append-only'); END;
+CREATE TRIGGER attack_revision_voids_no_update BEFORE UPDATE ON attack_revision_voids
+BEGIN SELECT RAISE(ABORT, 'voids are append-only'); END;
+CREATE TRIGGER attack_revision_voids_no_delete BEFORE DELETE ON attack_revision_voids
+BEGIN SELECT RAISE(ABORT, 'voids are append-only'); END;
+CREATE TRIGGER attack_events_no_update BEFORE UPDATE ON attack_events
+BEGIN SELECT RAISE(ABORT, 'change events are append-only'); END;
+CREATE TRIGGER attack_events_no_delete BEFORE DELETE ON attack_events
+BEGIN SELECT RAISE(ABORT, 'change events are append-only'); END;
+CREATE TRIGGER attack_event_cities_no_update BEFORE UPDATE ON attack_event_cities
+BEGIN SELECT RAISE(ABORT, 'change events are append-only'); END;
+CREATE TRIGGER attack_event_cities_no_delete BEFORE DELETE ON attack_event_cities
+BEGIN SELECT RAISE(ABORT, 'change events are append-only'); END;
+
+-- The current count per model and figure (the toll rule per field: latest reported_at,
+-- then seq, among counting revisions), kept in the same transaction as every revision
+-- and void. The seq and time of the revision each figure comes from let a void find
+-- whether it must look again.
+CREATE TABLE attack_weapon_counts (
+  attack_id INTEGER NOT NULL REFERENCES attacks(id),
+  model_id INTEGER NOT NULL REFERENCES weapon_models(id),
+  launched INTEGER, launched_seq INTEGER, launched_at INTEGER, launched_approximate INTEGER NOT NULL DEFAULT 0,
+  intercepted INTEGER, intercepted_seq INTEGER, intercepted_at INTEGER, intercepted_approximate INTEGER NOT NULL DEFAULT 0,
+  suppressed INTEGER, suppressed_seq INTEGER, suppressed_at INTEGER, suppressed_approximate INTEGER NOT NULL DEFAULT 0,
+  hit INTEGER, hit_seq INTEGER, hit_at INTEGER, hit_approximate INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (attack_id, model_id)
+);
+
+-- Who says what: per strike (the one a group is merged into) and source, the source's
+-- latest counting figures, each by the toll rule over that source's revisions alone.
+-- Kept with the toll in the same transaction as every revision, void and merge.
+CREATE TABLE strike_statements (
+  strike_id INTEGER NOT NULL REFERENCES strikes(id),
+  source_id INTEGER NOT NULL REFERENCES sources(id),
+  killed INTEGER, killed_at INTEGER, killed_seq INTEGER,
+  injured INTEGER, injured_at INTEGER, injured_seq INTEGER,
+  PRIMARY KEY (strike_id, source_id)
+);
+CREATE INDEX strike_statements_killed ON strike_statements (strike_id, killed) WHERE killed IS NOT NULL;
+CREATE INDEX strike_statements_injured ON strike_statements (strike_id, injured) WHERE injured IS NOT NULL;
+-- A source's latest counting revision on a strike, found from the newest.
+CREATE INDEX revisions_source_latest ON revisions (source_id, strike_id, reported_at, seq);
+-- toll.range: the lowest and highest current statement of each figure.
+ALTER TABLE strikes ADD COLUMN toll_killed_low INTEGER;
+ALTER TABLE strikes ADD COLUMN toll_killed_high INTEGER;
+ALTER TABLE strikes ADD COLUMN toll_injured_low INTEGER;
+ALTER TABLE strikes ADD COLUMN toll_injured_high INTEGER;
+
+-- BEGIN WEAPON CATALOGUE (the same text in 0008_attacks.sql and postgres/0006_pg_attacks.sql; a test keeps them equal)
+INSERT INTO weapon_models (id, model, kind) VALUES (1, 'Shahed-136', 'drone');
+INSERT INTO weapon_models (id, model, kind) VALUES (2, 'Shahed-131', 'drone');
+INSERT INTO weapon_models (id, model, kind) VALUES (3, 'Shahed-238', 'drone');
+INSERT INTO weapon_models (id, model, kind) VALUES (4, 'Gerbera', 'decoy');
+INSERT INTO weapon_models (id, model, kind) VALUES (5, 'Parody', 'decoy');
+INSERT INTO weapon_models (id, model, kind) VALUES (6, 'Lancet', 'drone');
+INSERT INTO weapon_models (id, model, kind) VALUES (7, 'Molniya', 'drone');
+INSERT INTO weapon_models (id, model, kind) VALUES (8, 'Iskander-M', 'ballistic_missile');
+INSERT INTO weapon_models (id, model, kind) VALUES (9, 'Iskander-K', 'cruise_missile');
+INSERT INTO weapon_models (id, model, kind) VALUES (10, 'KN-23', 'ballistic_missile');
+INSERT INTO weapon_models (id, model, kind) VALUES (11, 'Kinzhal', 'ballistic_missile');
+INSERT INTO weapon_models (id, model, kind) VALUES (12, 'S-300', 'ballistic_missile');
+INSERT INTO weapon_models (id, model, kind) VALUES (13, 'S-400', 'ballistic_missile');
+INSERT INTO weapon_models (id, model, kind) VALUES (14, 'Tochka-U', 'ballistic_missile');
+INSERT INTO weapon_models (id, model, kind) VALUES (15, 'Kh-101', 'cruise_missile');
+INSERT INTO weapon_models (id, model, kind) VALUES (16, 'Kh-555', 'cruise_missile');
+INSERT INTO weapon_models (id, model, kind) VALUES (17, 'Kh-55', 'cruise_missile');
+INSERT INTO weapon_models (id, model, kind) VALUES (18, 'Kh-22', 'cruise_missile');
+INSERT INTO weapon_models (id, model, kind) VALUES (19, 'Kh-32', 'cruise_missile');
+INSERT INTO weapon_models (id, model, kind) VALUES (20, 'Kh-59', 'cruise_missile');
+INSERT INTO weapon_models (id, model, kind) VALUES (21, 'Kh-69', 'cruise_missile');
+INSERT INTO weapon_models (id, model, kind) VALUES (22, 'Kh-31P', 'cruise_missile');
+INSERT INTO weapon_models (id, model, kind) VALUES (23, 'Kh-35', 'cruise_missile');
+INSERT INTO weapon_models (id, model, kind) VALUES (24, 'Kalibr', 'cruise_missile');
+INSERT INTO weapon_models (id, model, kind) VALUES (25, 'Oniks', 'cruise_missile');
+INSERT INTO weapon_models (id, model, kind) VALUES (26, 'Zircon', 'cruise_missile');
+INSERT INTO weapon_models (id, model, kind) VALUES (27, 'KAB', 'guided_bomb');
+INSERT INTO weapon_models (id, model, kind) VALUES (28, 'FAB-500 UMPK', 'guided_bomb');
+INSERT INTO weapon_models (id, model, kind) VALUES (29, 'FAB-1500 UMPK', 'guided_bomb');
+INSERT INTO weapon_models (id, model, kind) VALUES (30, 'UPAB-1500', 'guided_bomb');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (1, 'Geran-2');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (1, 'Shahed');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (1, 'Geran');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (1, 'Шахед');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (1, 'Шахед-136');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (1, 'Герань-2');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (1, 'Shahed136');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (2, 'Geran-1');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (2, 'Герань-1');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (3, 'Geran-3');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (3, 'Jet Shahed');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (4, 'Gerbera decoy');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (4, 'Гербера');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (5, 'Пародия');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (6, 'Lancet-3');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (6, 'Ланцет');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (7, 'Молния');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (8, 'Iskander');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (8, '9M723');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (8, 'Іскандер-М');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (8, 'Искандер-М');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (8, 'Іскандер');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (8, 'Искандер');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (9, '9M728');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (9, '9M729');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (9, 'Іскандер-К');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (10, 'Hwasong-11');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (10, 'KN23');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (11, 'Kh-47M2');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (11, 'Kinzhal Kh-47M2');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (11, 'Кинжал');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (11, 'Кінджал');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (12, 'S300');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (12, 'С-300');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (13, 'S400');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (13, '48N6');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (13, 'С-400');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (14, 'Tochka');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (14, 'Точка-У');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (15, 'Kh101');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (15, 'X-101');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (15, 'Х-101');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (16, 'Kh555');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (16, 'Х-555');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (17, 'Kh55');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (17, 'Х-55');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (18, 'Kh22');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (18, 'Х-22');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (19, 'Kh32');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (19, 'Х-32');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (20, 'Kh-59M');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (20, 'Kh-59MK2');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (20, 'Х-59');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (21, 'Kh69');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (21, 'Х-69');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (22, 'Kh-31');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (22, 'Х-31П');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (23, 'Kh-35U');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (23, 'Х-35');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (24, '3M-14');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (24, '3M14');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (24, 'Kalibr-NK');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (24, 'Калибр');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (24, 'Калібр');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (25, 'Onyx');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (25, 'P-800');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (25, 'Bastion');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (25, 'Онікс');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (26, 'Tsirkon');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (26, '3M22');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (26, 'Циркон');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (27, 'guided aerial bomb');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (27, 'glide bomb');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (27, 'КАБ');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (28, 'FAB-500');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (28, 'KAB-500');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (29, 'FAB-1500');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (29, 'KAB-1500');
+INSERT INTO weapon_aliases (model_id, alias) VALUES (30, 'UPAB');
+-- END WEAPON CATALOGUE
+
+-- The statements of the history already stored, and the ranges they give.
+WITH RECURSIVE roots(id, root) AS (
+  SELECT id, id FROM strikes WHERE merged_into IS NULL
+  UNION ALL SELECT s.id, roots.root FROM strikes s JOIN roots ON s.merged_into = roots.id
+), counting AS (
+  SELECT roots.root, r.source_id, r.seq, r.killed, r.injured, r.reported_at
+  FROM revisions r JOIN roots ON roots.id = r.strike_id
+  WHERE NOT EXISTS (SELECT 1 FROM revision_voids v WHERE v.revision_seq = r.seq)
+), k AS (
+  SELECT root, source_id, killed, reported_at, seq,
+         row_number() OVER (PARTITION BY root, source_id ORDER BY reported_at DESC, seq DESC) AS n
+  FROM counting WHERE killed IS NOT NULL
+), i AS (
+  SELECT root, source_id, injured, reported_at, seq,
+         row_number() OVER (PARTITION BY root, source_id ORDER BY reported_at DESC, seq DESC) AS n
+  FROM counting WHERE injured IS NOT NULL
+), pairs AS (
+  SELECT DISTINCT root, source_id FROM counting
+)
+INSERT INTO strike_statements (strike_id, source_id, killed, killed_at, killed_seq, injured, injured_at, injured_seq)
+SELECT p.root, p.source_id, k.killed, k.reported_at, k.seq, i.injured, i.reported_at, i.seq
+FROM pairs p
+LEFT JOIN k ON k.root = p.root AND k.source_id = p.source_id AND k.n = 1
+LEFT JOIN i ON i.root = p.root AND i.source_id = p.source_id AND i.n = 1;
+
+UPDATE strikes SET
+  toll_killed_low = (SELECT min(killed) FROM strike_statements st WHERE st.strike_id = strikes.id),
+  toll_killed_high = (SELECT max(killed) FROM strike_statements st WHERE st.strike_id = strikes.id),
+  toll_injured_low = (SELECT min(injured) FROM strike_statements st WHERE st.strike_id = strikes.id),
+  toll_injured_high = (SELECT max(injured) FROM strike_statements st WHERE st.strike_id = strikes.id);
