@@ -40,6 +40,26 @@ extension LedgerService {
         return entry.response
     }
 
+    /// The longest range, in days, of a casualties query answered on the event loop.
+    static let shortReadDays: Int64 = 14
+
+    /// Whether a casualties query is short enough to answer on the event loop: one city,
+    /// a range of at most `shortReadDays` days, as the toll stands now (`as_of` reads
+    /// each strike's history). Anything else, a malformed query included, goes to the
+    /// worker pool.
+    func isShortCasualtiesRead(_ request: Request) -> Bool {
+        guard let q = try? QueryParameters(request.query, allowed: ["city", "date", "from", "to", "as_of", "group_by"]),
+              q.string("city") != nil, q.string("as_of") == nil,
+              let range = try? DateRange(q) else { return false }
+        if let from = range.fromDate, let to = range.toDate {
+            return to.daysSinceEpoch - from.daysSinceEpoch < Self.shortReadDays
+        }
+        let from = range.fromInstant ?? range.fromDate.map { Timestamp(seconds: $0.daysSinceEpoch * 86_400) }
+        let to = range.toInstant ?? range.toDate.map { Timestamp(seconds: ($0.daysSinceEpoch + 1) * 86_400) }
+        guard let from, let to else { return false }
+        return to.seconds - from.seconds <= (Self.shortReadDays + 1) * 86_400
+    }
+
     /// A casualties answer from the cache, on the event loop: no query, no worker thread.
     /// (The server turns it into a 304 when `If-None-Match` names its ETag.)
     func cachedCasualties(_ request: Request) -> Response? {

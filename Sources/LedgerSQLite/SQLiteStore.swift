@@ -28,7 +28,7 @@ public final class SQLiteStore: RelationalStore {
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(10)
-        config.maximumReaderCount = 8
+        config.maximumReaderCount = 16
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
