@@ -43,12 +43,13 @@ extension LedgerService {
     /// The longest range, in days, of a casualties query answered on the event loop.
     static let shortReadDays: Int64 = 14
 
-    /// Whether a casualties query is short enough to answer on the event loop: one city,
+    /// Whether a casualties query is short enough to answer on the event loop: an
+    /// in-process database (a PostgreSQL round trip would hold the loop), one city,
     /// a range of at most `shortReadDays` days, as the toll stands now (`as_of` reads
     /// each strike's history). Anything else, a malformed query included, goes to the
     /// worker pool.
     func isShortCasualtiesRead(_ request: Request) -> Bool {
-        guard let q = try? QueryParameters(request.query, allowed: ["city", "date", "from", "to", "as_of", "group_by"]),
+        guard store.readsInProcess, let q = try? QueryParameters(request.query, allowed: ["city", "date", "from", "to", "as_of", "group_by"]),
               q.string("city") != nil, q.string("as_of") == nil,
               let range = try? DateRange(q) else { return false }
         if let from = range.fromDate, let to = range.toDate {

@@ -64,6 +64,9 @@ public final class SQLiteStore: RelationalStore {
 
     /// Grows with every committed write batch. An answer computed after reading version V
     /// is current exactly while the version is still V.
+    /// Reads run in this process, on a connection of the pool.
+    public var readsInProcess: Bool { true }
+
     public var dataVersion: Int { writer.batches.load(ordering: .sequentiallyConsistent) }
 
     public var timing: StoreTiming {
