@@ -205,6 +205,7 @@ start_engine() {
   start_server "$db" --match-window 60
   R[$e:pid]=$SERVER_PID; R[$e:base]=$BASE; R[$e:log]=$SERVER_LOG
   R[$e:key]=$("$STRIKELEDGER_BIN" keys create --db "$db" --name bench --role reporter)
+  R[$e:editor]=$("$STRIKELEDGER_BIN" keys create --db "$db" --name bench-editor --role editor)
   log "$(engine_name "$e") server pid $SERVER_PID on $BASE; loading $STRIKES strikes"
   local before after load
   before=$(snapshot "$e")
@@ -265,6 +266,20 @@ measure_reads() {
   run_wrk "$e" casualties304 "$base$path" "${WRK[@]}" -H "If-None-Match: $etag"
   run_wrk "$e" changes304 "$base/v1/changes?since=$head" "${WRK[@]}" -H "If-None-Match: \"$head\""
   BENCH_HEAD=$head run_wrk "$e" changes_page "$base" "${WRK[@]}" -s "$HERE/changes-pages.lua"
+
+  # A slow query must not stall the others: one client loops the 366-day all-city
+  # casualties query while wrk asks /healthz.
+  local slow="/v1/casualties?from=2025-01-01&to=2026-01-01" loops
+  R[$e:slow_ms]=$(curl -s -o /dev/null -w '%{time_total}' "$base$slow" | awk '{printf "%.0f", $1 * 1000}')
+  R[$e:slow_bytes]=$(curl -s "$base$slow" | wc -c)
+  (end=$((SECONDS + ${DURATION%s} + 2)); n=0
+   while [ $SECONDS -lt $end ]; do curl -s -o /dev/null "$base$slow&as_of=2030-01-01T00:00:0$((n % 10))Z"; n=$((n + 1)); done
+   echo $n >"$WORK/$e/slow.count") &
+  local looper=$!
+  sleep 1
+  run_wrk "$e" healthz_slow "$base/healthz" -t1 -c16 -d"$DURATION"
+  wait $looper
+  R[$e:slow_loops]=$(cat "$WORK/$e/slow.count" 2>/dev/null || echo 0)
 }
 
 # ---- durable ingest and each engine's one-commit-per-write ceiling ----------------
@@ -292,6 +307,14 @@ measure_ingest() {
   log "$(engine_name "$e") ingest: POST /v1/reports, 16 connections"
   BENCH_KEY=${R[$e:key]} run_wrk "$e" ingest "${R[$e:base]}" -t2 -c16 -d"$DURATION" -s "$HERE/ingest.lua"
   c2=$(ceiling "$e")
+  # The same at 1, 4 and 64 clients: where the CPU, not the disk, is the wall.
+  local clients
+  for clients in 1 4 64; do
+    BENCH_KEY=${R[$e:key]} run_wrk "$e" "ingest$clients" "${R[$e:base]}" -t$((clients > 1 ? 2 : 1)) -c$clients -d"$DURATION" -s "$HERE/ingest.lua"
+  done
+  # A write's cost against its strike's history (4,000 revisions on one strike).
+  log "$(engine_name "$e"): 4000 revisions on one strike (history.py)"
+  R[$e:history]=$(timeout 600 python3 "$HERE/history.py" "${R[$e:base]}" "${R[$e:editor]}" -n "${BENCH_HISTORY:-4000}" --block "${BENCH_HISTORY_BLOCK:-500}") || R[$e:history]='{}'
   # The higher of the two: the ratio to it is the conservative one.
   R[$e:ceil]=$(awk -v a="$c1" -v b="$c2" 'BEGIN { printf "%.0f", (a > b ? a : b) }')
   R[$e:ceil_note]="$c1 before, $c2 after"
@@ -481,6 +504,7 @@ side() {
 lp_cell() { [ -n "${R[$1:lp]:-}" ] && echo "$(lp "$1" woken_within_1s) of $(lp "$1" held_per_metrics)" || echo "—"; }
 rss_cell() { [ -n "${R[$1:lp]:-}" ] && echo "$(lp "$1" rss_before_mib) / $(lp "$1" rss_held_mib) / $(lp "$1" rss_after_wake_mib) / $(lp "$1" rss_after_close_mib)" || echo "—"; }
 lpv() { [ -n "${R[$1:lp]:-}" ] && lp "$1" "$2" || echo ""; }
+hv() { [ -n "${R[$1:history]:-}" ] && jget "${R[$1:history]}" "$2" || echo "—"; }  # a history.py figure
 ingest_ratio() { ratio "${R[$1:ingest:rps]:-}" "${R[$1:ceil]:-}"; }
 BAD_NOTES=()
 for key in "${!R[@]}"; do
@@ -505,6 +529,13 @@ $(side "same, If-None-Match → 304" casualties304)
 $(side "GET /v1/changes?since=head, If-None-Match \"head\" → 304" changes304)
 $(side "GET /v1/changes?since=(random)&limit=100: a page of 100 feed items, nearly every query distinct" changes_page)
 $(side "POST /v1/reports, 16 clients (new strike + revision each), durable" ingest)
+$(side "POST /v1/reports, 1 client" ingest1)
+$(side "POST /v1/reports, 4 clients" ingest4)
+$(side "POST /v1/reports, 64 clients" ingest64)
+$(side "GET /healthz (16 connections) while one client loops GET /v1/casualties for all cities over 366 days ($(v "$FIRST:slow_bytes") B, $(v sqlite:slow_ms) ms on SQLite alone; loops done: SQLite $(v sqlite:slow_loops), PostgreSQL $(v postgres:slow_loops))" healthz_slow)
+| write cost against history: mean ms per revision on ONE strike, first 500 → last 500 of $(hv "$FIRST" revisions) (last/first; target < 1.5) | $(hv sqlite one_strike_ms) ($(hv sqlite last_over_first)×) | | | $(hv postgres one_strike_ms) ($(hv postgres last_over_first)×) | | | |
+| the same, each revision on a new strike (the flat yardstick) | $(hv sqlite new_strikes_ms) | | | $(hv postgres new_strikes_ms) | | | |
+| void / merge ms against the long history vs on a fresh strike | $(hv sqlite void_ms) / $(hv sqlite merge_ms) vs $(hv sqlite void_ms_fresh) / $(hv sqlite merge_ms_fresh) | | | $(hv postgres void_ms) / $(hv postgres merge_ms) vs $(hv postgres void_ms_fresh) / $(hv postgres merge_ms_fresh) | | | |
 | one-commit-per-write ceiling, commits/s (SQLite: sqlite3 WAL synchronous=FULL, 1 row/txn; PostgreSQL: pgbench, 1 client, 1-row INSERT/txn) | $(v sqlite:ceil) | | | $(v postgres:ceil) | | | $(ratio "${R[postgres:ceil]:-}" "${R[sqlite:ceil]:-}") |
 | durable ingest / its engine's ceiling | $(ingest_ratio sqlite) | | | $(ingest_ratio postgres) | | | |
 | $POLLS long-polls held, one revision committed: woken within 1 s; p50, p99 ms after the POST's answer | $(lp_cell sqlite) | $(lpv sqlite p50_ms) | $(lpv sqlite p99_ms) | $(lp_cell postgres) | $(lpv postgres p50_ms) | $(lpv postgres p99_ms) | p99 $(ratio "$(lpv postgres p99_ms)" "$(lpv sqlite p99_ms)") |

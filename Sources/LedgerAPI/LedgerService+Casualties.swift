@@ -10,7 +10,7 @@ extension LedgerService {
         let version = store.dataVersion
         let key = x.request.head.path ?? ""
         if let cached = casualtyCache.answer(for: key[...], at: version) { return cached.response }
-        let q = try x.query(["city", "date", "from", "to", "as_of", "group_by", "attack_id"])
+        let q = try x.query(Self.casualtyParameters)
         let range = try DateRange(q)
         let asOf = try q.instant("as_of")
         let byDay = try q.enumeration("group_by", GroupBy.self) == .day
@@ -39,6 +39,30 @@ extension LedgerService {
         let entry = AnswerCache.Entry(version: version, etag: ETag.digest(body), body: body)
         casualtyCache.store(entry, for: key[...])
         return entry.response
+    }
+
+    /// The query parameters of `GET /v1/casualties`.
+    static let casualtyParameters: Set<String> = ["city", "date", "from", "to", "as_of", "group_by", "attack_id"]
+
+    /// The longest range, in days, of a casualties query answered on the event loop.
+    static let shortReadDays: Int64 = 14
+
+    /// Whether a casualties query is short enough to answer on the event loop: an
+    /// in-process database (a PostgreSQL round trip would hold the loop), one city,
+    /// a range of at most `shortReadDays` days, as the toll stands now (`as_of` reads
+    /// each strike's history). Anything else, a malformed query included, goes to the
+    /// worker pool.
+    func isShortCasualtiesRead(_ request: Request) -> Bool {
+        guard store.readsInProcess, let q = try? QueryParameters(request.query, allowed: Self.casualtyParameters),
+              q.string("city") != nil, q.string("as_of") == nil,
+              let range = try? DateRange(q) else { return false }
+        if let from = range.fromDate, let to = range.toDate {
+            return to.daysSinceEpoch - from.daysSinceEpoch < Self.shortReadDays
+        }
+        let from = range.fromInstant ?? range.fromDate.map { Timestamp(seconds: $0.daysSinceEpoch * 86_400) }
+        let to = range.toInstant ?? range.toDate.map { Timestamp(seconds: ($0.daysSinceEpoch + 1) * 86_400) }
+        guard let from, let to else { return false }
+        return to.seconds - from.seconds <= (Self.shortReadDays + 1) * 86_400
     }
 
     /// A casualties answer from the cache, on the event loop: no query, no worker thread.

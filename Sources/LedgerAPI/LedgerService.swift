@@ -74,9 +74,14 @@ public final class LedgerService: HTTPHandler {
             metrics.record(route: Route.changes.pattern, status: 304, since: nil)
             return .response(response.adding(cors.fields(for: request.head)))
         }
-        if path == "/v1/casualties", let response = cachedCasualties(request) {
-            metrics.record(route: Route.casualties.pattern, status: Self.status(response, request), since: nil)
-            return .response(response.adding(cors.fields(for: request.head)))
+        if path == "/v1/casualties" {
+            if let response = cachedCasualties(request) {
+                metrics.record(route: Route.casualties.pattern, status: Self.status(response, request), since: nil)
+                return .response(response.adding(cors.fields(for: request.head)))
+            }
+            // A short read (one city, a few days) costs less than the hand-off to a
+            // worker and back; a long one goes to the pool, so the loop never stalls.
+            if isShortCasualtiesRead(request) { return handle(request) }
         }
         return nil
     }
@@ -98,7 +103,8 @@ public final class LedgerService: HTTPHandler {
         do {
             guard route.methods.contains(head.method) else { throw APIError.methodNotAllowed(allow: route.methods) }
             let x = Exchange(request: request, route: route, key: nil, now: now)
-            _ = try authenticate(x, method: head.method == .head ? .get : head.method)
+            // The rate limit is taken once per request, when it runs, not here as well.
+            _ = try authenticate(x, method: head.method == .head ? .get : head.method, takingRateLimit: false)
             try requireResource(of: route)
             if case .strike(let id) = route, head.method == .patch {
                 _ = try Self.versionNamed(byIfMatch: head.headerFields[.ifMatch], current: try store.strike(id: id))
@@ -245,7 +251,7 @@ public final class LedgerService: HTTPHandler {
         }
     }
 
-    private func authenticate(_ x: Exchange, method: HTTPRequest.Method) throws(APIError) -> APIKey? {
+    private func authenticate(_ x: Exchange, method: HTTPRequest.Method, takingRateLimit: Bool = true) throws(APIError) -> APIKey? {
         let isWrite = method != .get
         let needsKey = isWrite || (configuration.privateReads && !x.route.isOperational)
         guard let header = x.header(.authorization) else {
@@ -270,7 +276,7 @@ public final class LedgerService: HTTPHandler {
         if isWrite && key.role < requiredRole(x.route) {
             throw .forbidden("this needs the \(requiredRole(x.route).rawValue) role; the key has \(key.role.rawValue)")
         }
-        if isWrite, let writeLimit, let wait = writeLimit.take(for: key.id) {
+        if isWrite, takingRateLimit, let writeLimit, let wait = writeLimit.take(for: key.id) {
             throw .tooManyRequests(retryAfter: wait)
         }
         return key

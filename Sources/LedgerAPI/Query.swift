@@ -7,10 +7,14 @@ struct QueryParameters {
 
     init(_ raw: Substring, allowed: Set<String>) throws(APIError) {
         guard !raw.isEmpty else { return }
-        for pair in raw.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = Self.decode(parts[0]) else { throw .badRequest("query parameter is not valid percent-encoded UTF-8") }
-            guard let value = Self.decode(parts.count > 1 ? parts[1] : "") else {
+        // Split on the bytes, not on Characters: `&` and `=` are ASCII, and a byte scan
+        // costs a fraction of grapheme breaking (callgrind: a tenth of a casualties read).
+        for pair in raw.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let equals = pair.firstIndex(of: UInt8(ascii: "="))
+            guard let name = Self.decode(pair[..<(equals ?? pair.endIndex)]) else {
+                throw .badRequest("query parameter is not valid percent-encoded UTF-8")
+            }
+            guard let value = Self.decode(equals.map { pair[pair.index(after: $0)...] } ?? pair[pair.endIndex...]) else {
                 throw .badRequest("query parameter \(name) is not valid percent-encoded UTF-8")
             }
             guard allowed.contains(name) else {
@@ -24,10 +28,12 @@ struct QueryParameters {
         }
     }
 
-    static func decode(_ s: Substring) -> String? {
+    static func decode(_ s: Substring) -> String? { decode(s.utf8[...]) }
+
+    static func decode(_ utf8: Substring.UTF8View.SubSequence) -> String? {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(s.utf8.count)
-        var it = s.utf8.makeIterator()
+        bytes.reserveCapacity(utf8.count)
+        var it = utf8.makeIterator()
         while let b = it.next() {
             switch b {
             case UInt8(ascii: "+"): bytes.append(0x20)

@@ -66,8 +66,23 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     public static func < (a: CivilDate, b: CivilDate) -> Bool { a.daysSinceEpoch < b.daysSinceEpoch }
 
     public var description: String {
-        let y = String(year), pad = String(repeating: "0", count: max(0, 4 - y.count))
-        return "\(pad)\(y)-\(twoDigits(month))-\(twoDigits(day))"
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(10)
+        write(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `YYYY-MM-DD` (the year zero-padded to four digits) to `bytes`: the one
+    /// formatter behind `description` and the JSON writer, with no string in between.
+    public func write(to bytes: inout [UInt8]) {
+        if (0...9999).contains(year) {
+            bytes.append(UInt8(48 + year / 1000)); bytes.append(UInt8(48 + year / 100 % 10))
+            appendTwoDigits(year % 100, to: &bytes)
+        } else {
+            bytes.append(contentsOf: String(year).utf8)
+        }
+        bytes.append(UInt8(ascii: "-")); appendTwoDigits(month, to: &bytes)
+        bytes.append(UInt8(ascii: "-")); appendTwoDigits(day, to: &bytes)
     }
 }
 

@@ -43,7 +43,10 @@ public struct JSONWriter: Sendable {
 
     public mutating func null() { separate(); bytes.append(contentsOf: [110, 117, 108, 108]) }
     public mutating func bool(_ v: Bool) { separate(); bytes.append(contentsOf: v ? Array("true".utf8) : Array("false".utf8)) }
-    public mutating func int<I: BinaryInteger>(_ v: I) { separate(); bytes.append(contentsOf: String(v).utf8) }
+    public mutating func int<I: BinaryInteger>(_ v: I) {
+        separate()
+        if let small = Int64(exactly: v) { writeInteger(small) } else { bytes.append(contentsOf: String(v).utf8) }
+    }
     public mutating func double(_ v: Double) {
         separate()
         if v.isFinite, v == v.rounded(), abs(v) < 1e15 { bytes.append(contentsOf: String(Int64(v)).utf8) }
@@ -57,31 +60,74 @@ public struct JSONWriter: Sendable {
     public mutating func string(_ v: String?) { if let v { string(v) } else { null() } }
     public mutating func int<I: BinaryInteger>(_ v: I?) { if let v { int(v) } else { null() } }
     public mutating func double(_ v: Double?) { if let v { double(v) } else { null() } }
-    public mutating func timestamp(_ v: Timestamp?) { if let v { string(v.rfc3339) } else { null() } }
+    public mutating func timestamp(_ v: Timestamp?) {
+        guard let v else { return null() }
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        v.writeRFC3339(to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+    }
+    public mutating func date(_ v: CivilDate?) {
+        guard let v else { return null() }
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        v.write(to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+    }
 
     public mutating func field(_ k: String, _ v: String?) { key(k); string(v) }
     public mutating func field<I: BinaryInteger>(_ k: String, _ v: I?) { key(k); int(v) }
     public mutating func field(_ k: String, _ v: Double?) { key(k); double(v) }
     public mutating func field(_ k: String, _ v: Bool) { key(k); bool(v) }
     public mutating func field(_ k: String, _ v: Timestamp?) { key(k); timestamp(v) }
-    public mutating func field(_ k: String, _ v: CivilDate?) { key(k); string(v?.description) }
+    public mutating func field(_ k: String, _ v: CivilDate?) { key(k); date(v) }
+
+    /// Decimal digits of `v`, written straight into the buffer.
+    private mutating func writeInteger(_ v: Int64) {
+        if v < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = v.magnitude
+        var digits: (UInt64, UInt64) = (0, 0)  // room for 20 digits, most significant last
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[count] = UInt8(48 + magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            for i in stride(from: count - 1, through: 0, by: -1) { bytes.append(buffer[i]) }
+        }
+    }
 
     private mutating func writeString(_ s: String) {
         bytes.append(UInt8(ascii: "\""))
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "\""): bytes.append(0x5C); bytes.append(0x22)
-            case UInt8(ascii: "\\"): bytes.append(0x5C); bytes.append(0x5C)
-            case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
-            case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
-            case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
-            case 0..<0x20, 0x7F:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), 48, 48, hex[Int(b >> 4)], hex[Int(b & 15)]])
-            default: bytes.append(b)
-            }
+        // Most strings need no escape: copy them whole.
+        var s = s
+        s.withUTF8 { utf8 in
+            var plain = true
+            for b in utf8 where Self.needsEscape(b) { plain = false; break }
+            if plain { bytes.append(contentsOf: utf8) } else { for b in utf8 { writeEscaping(b) } }
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    @inline(__always)
+    private static func needsEscape(_ b: UInt8) -> Bool {
+        b < 0x20 || b == 0x7F || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\")
+    }
+
+    private mutating func writeEscaping(_ b: UInt8) {
+        switch b {
+        case UInt8(ascii: "\""): bytes.append(0x5C); bytes.append(0x22)
+        case UInt8(ascii: "\\"): bytes.append(0x5C); bytes.append(0x5C)
+        case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
+        case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
+        case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
+        case 0..<0x20, 0x7F:
+            let hex: StaticString = "0123456789abcdef"
+            bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), 48, 48])
+            hex.withUTF8Buffer { h in bytes.append(h[Int(b >> 4)]); bytes.append(h[Int(b & 15)]) }
+        default: bytes.append(b)
+        }
     }
 }
 

@@ -13,10 +13,22 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// The RFC 3339 UTC form, `YYYY-MM-DDTHH:MM:SSZ`.
     public var rfc3339: String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(20)
+        writeRFC3339(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the RFC 3339 UTC form to `bytes`: the one formatter behind `rfc3339` and
+    /// the JSON writer, with no string in between.
+    public func writeRFC3339(to bytes: inout [UInt8]) {
         let (days, secondOfDay) = seconds.floorDivided(by: 86_400)
-        let date = CivilDate(daysSinceEpoch: days)
-        let h = secondOfDay / 3600, m = (secondOfDay / 60) % 60, s = secondOfDay % 60
-        return "\(date.description)T\(twoDigits(h)):\(twoDigits(m)):\(twoDigits(s))Z"
+        CivilDate(daysSinceEpoch: days).write(to: &bytes)
+        let t = Int(secondOfDay)
+        bytes.append(UInt8(ascii: "T")); appendTwoDigits(t / 3600, to: &bytes)
+        bytes.append(UInt8(ascii: ":")); appendTwoDigits(t / 60 % 60, to: &bytes)
+        bytes.append(UInt8(ascii: ":")); appendTwoDigits(t % 60, to: &bytes)
+        bytes.append(UInt8(ascii: "Z"))
     }
 
     public var description: String { rfc3339 }
@@ -74,7 +86,11 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 }
 
-func twoDigits<T: BinaryInteger>(_ v: T) -> String { v < 10 ? "0\(v)" : "\(v)" }
+/// Appends 0...99 as two ASCII digits.
+@inline(__always)
+func appendTwoDigits(_ v: Int, to bytes: inout [UInt8]) {
+    bytes.append(UInt8(48 + v / 10)); bytes.append(UInt8(48 + v % 10))
+}
 
 extension Int64 {
     /// Floor division with a non-negative remainder.

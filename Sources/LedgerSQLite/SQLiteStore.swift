@@ -29,7 +29,7 @@ public final class SQLiteStore: RelationalStore {
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(10)
-        config.maximumReaderCount = 8
+        config.maximumReaderCount = 16
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
@@ -66,6 +66,9 @@ public final class SQLiteStore: RelationalStore {
 
     /// Grows with every committed write batch. An answer computed after reading version V
     /// is current exactly while the version is still V.
+    /// Reads run in this process, on a connection of the pool.
+    public var readsInProcess: Bool { true }
+
     public var dataVersion: Int { writer.batches.load(ordering: .sequentiallyConsistent) }
 
     public var timing: StoreTiming {

@@ -23,6 +23,9 @@ public protocol LedgerStore: AnyObject, Sendable {
     var dataVersion: Int { get }
     /// The store's clock: what `recorded_at` and every other server time is taken from.
     var now: Timestamp { get }
+    /// True when a short read costs microseconds and never waits on a network (an
+    /// in-process database): such reads may run on an event loop.
+    var readsInProcess: Bool { get }
     /// Time spent in the database, for the metrics.
     var timing: StoreTiming { get }
     /// True when the database answers a query.
@@ -128,6 +131,7 @@ public protocol LedgerStore: AnyObject, Sendable {
 }
 
 extension LedgerStore {
+    public var readsInProcess: Bool { false }
     public func resolveCity(_ name: CityName) throws(StoreError) -> City { try resolveCity(name, field: "city") }
     public func addCity(_ new: NewCity) throws(StoreError) -> City { try addCity(new, keeping: nil) }
     public func addAlias(_ alias: String, toCity id: Int64) throws(StoreError) -> City { try addAlias(alias, toCity: id, keeping: nil) }

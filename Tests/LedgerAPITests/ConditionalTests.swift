@@ -54,10 +54,19 @@ struct ConditionalTests {
         #expect(sent.head.status == .notModified && sent.head.headerFields[.eTag] == tag && sent.body.isEmpty)
         let weakHEAD = Self.request(path, [.ifNoneMatch: "W/" + tag], method: .head)
         #expect(OutputFilters().apply(try #require(Self.inline(ledger, weakHEAD)), to: weakHEAD.head).head.status == .notModified)
-        // A write elsewhere empties the cache: the worker answers, and still 304.
+        // A write elsewhere empties the cache: the answer is computed again (on the event
+        // loop, for one city over one day), and is still 304.
         _ = ledger.strike("Odesa", at: "2025-10-10T02:30:00Z")
-        #expect(Self.inline(ledger, Self.request(path)) == nil)
         #expect(ledger.anonymous.get(path, headers: ["If-None-Match": tag]).status == 304)
+        // A long range is computed on a worker, never on the event loop; once cached, the
+        // event loop answers it from memory.
+        let long = "/v1/casualties?city=Kyiv&from=2025-09-01&to=2025-10-31"
+        #expect(Self.inline(ledger, Self.request(long)) == nil)
+        let longTag = try #require(ledger.anonymous.get(long).etag)
+        #expect(Self.inline(ledger, Self.request(long))?.head.headerFields[.eTag] == longTag)
+        // So is a query for every city, and one as known at an instant.
+        #expect(Self.inline(ledger, Self.request("/v1/casualties?date=2025-10-10")) == nil)
+        #expect(Self.inline(ledger, Self.request(path + "&as_of=2025-10-11T00:00:00Z")) == nil)
     }
 
     @Test func theFeedAnswers304WhenTheAnswerItComputesCarriesTheTag() throws {

@@ -69,7 +69,15 @@ struct APIClient {
         for (k, v) in headers { fields[HTTPField.Name(k)!] = v }
         let head = HTTPRequest(method: method, scheme: "http", authority: "localhost", path: path, headerFields: fields)
         let request = Request(head: head, body: Array((body ?? "").utf8), remoteAddress: "127.0.0.1:1")
-        switch service.handle(request) {
+        // As the server calls the handler: a request with a body is screened before it is
+        // read, then answered inline on the event loop or else on a worker.
+        let reply: Reply
+        if body != nil, let refused = service.screen(head) {
+            reply = .response(refused)
+        } else {
+            reply = service.handleInline(request) ?? service.handle(request)
+        }
+        switch reply {
         case .response(let r):
             // As the server passes it on: 304 for a matching If-None-Match, gzip.
             let sent = OutputFilters().apply(r, to: head)

@@ -37,24 +37,39 @@ extension RelationalStore {
 
             var items: [Int64: ChangeEvent] = [:]
             if !strikeSeqs.isEmpty {
+                // One query for the page: each event joined to its revision, source and
+                // void, never fetched one by one.
                 let marks = Array(repeating: "?", count: strikeSeqs.count).joined(separator: ",")
                 for row in try db.rows("""
-                    SELECT e.*, c.name AS city_name FROM change_events e JOIN cities c ON c.id = e.city_id WHERE e.seq IN (\(marks))
+                    SELECT e.seq, e.type, e.strike_id, e.merged_strike_id, e.city_id, c.name,
+                           e.toll_killed, e.toll_injured, e.toll_as_of, e.toll_revisions,
+                           r.seq, r.strike_id, r.killed, r.injured, r.reported_at, r.recorded_at,
+                           r.source_id, src.name, src.kind, r.note, v.voided_at, v.reason, e.attack_id
+                    FROM change_events e JOIN cities c ON c.id = e.city_id
+                    LEFT JOIN revisions r ON r.seq = coalesce(e.revision_seq, CASE WHEN e.type = 'revision' THEN e.seq END)
+                    LEFT JOIN sources src ON src.id = r.source_id
+                    LEFT JOIN revision_voids v ON v.revision_seq = r.seq
+                    WHERE e.seq IN (\(marks))
                     """, strikeSeqs) {
-                    let kind = ChangeEvent.Kind(rawValue: row["type"]) ?? .revision
+                    // Columns by position (the SELECT above).
+                    let kind = ChangeEvent.Kind(rawValue: row[1]) ?? .revision
                     var revision: Revision?
-                    if let seq: Int64 = row["revision_seq"] ?? (kind == .revision ? row["seq"] : nil) {
-                        var r = try Self.requireRevision(seq, db)
-                        // Each item shows the revision as that event left it.
-                        if kind == .revision { r.voided = nil }
-                        revision = r
+                    if let seq: Int64 = row[10] {
+                        revision = Revision(
+                            seq: seq, strikeId: row[11], killed: row[12], injured: row[13],
+                            reportedAt: Timestamp(seconds: row[14]), recordedAt: Timestamp(seconds: row[15]),
+                            source: SourceRef(id: row[16], name: row[17], kind: Source.Kind(rawValue: row[18]) ?? .other),
+                            note: row[19],
+                            // Each item shows the revision as that event left it: an
+                            // appended revision was not yet voided.
+                            voided: kind == .revision ? nil : (row[20] as Int64?).map { Voiding(at: Timestamp(seconds: $0), reason: row[21]) })
                     }
-                    items[row["seq"]] = ChangeEvent(
-                        seq: row["seq"], kind: kind, strikeId: row["strike_id"], mergedStrikeId: row["merged_strike_id"],
-                        city: CityRef(id: row["city_id"], name: row["city_name"]), revision: revision,
-                        toll: Toll(killed: row["toll_killed"], injured: row["toll_injured"],
-                                   asOf: row.optionalTimestamp("toll_as_of"), revisions: row["toll_revisions"]),
-                        attackId: row["attack_id"])
+                    items[row[0]] = ChangeEvent(
+                        seq: row[0], kind: kind, strikeId: row[2], mergedStrikeId: row[3],
+                        city: CityRef(id: row[4], name: row[5]), revision: revision,
+                        toll: Toll(killed: row[6], injured: row[7],
+                                   asOf: (row[8] as Int64?).map(Timestamp.init(seconds:)), revisions: row[9]),
+                        attackId: row[22])
                 }
             }
             if !attackSeqs.isEmpty {
