@@ -136,7 +136,7 @@ final class ChangeFeed: Sendable {
     func stream(_ x: Exchange) throws -> Reply {
         var poll = try parse(x.request, allowed: ["since", "city", "strike_id", "attack_id"])
         if let last = x.header(.lastEventID) {
-            guard let seq = Int64(last.trimmingCharacters(in: .whitespaces)), seq >= 0 else {
+            guard let seq = Int64(last.trimmingOWS()), seq >= 0 else {
                 throw APIError.badRequest("Last-Event-ID must be a seq")
             }
             poll.since = seq

@@ -38,7 +38,7 @@ struct Exchange {
     /// The body as JSON: 415 unless it is declared JSON, 400 unless it parses.
     func jsonBody(allowMergePatch: Bool = false) throws(APIError) -> JSONValue {
         guard let type = header(.contentType) else { throw .unsupportedMediaType }
-        let mediaType = type.split(separator: ";", maxSplits: 1)[0].trimmingCharacters(in: .whitespaces).lowercased()
+        let mediaType = type.split(separator: ";", maxSplits: 1)[0].trimmingOWS().lowercased()
         guard mediaType == "application/json" || (allowMergePatch && mediaType == "application/merge-patch+json") else {
             throw .unsupportedMediaType
         }

@@ -149,7 +149,7 @@ extension LedgerService {
     /// names version 3 as `"v3"` does (API.md), since the version, not the bytes, is what
     /// the tag stands for.
     static func versionNamed(byIfMatch ifMatch: String?, current: Strike) throws(APIError) -> Int64? {
-        guard let ifMatch, ifMatch.trimmingCharacters(in: .whitespaces) != "*" else { return nil }
+        guard let ifMatch, ifMatch.trimmingOWS() != "*" else { return nil }
         guard ETag.matches(ifMatch, current.etag) else {
             throw .preconditionFailed("If-Match does not match the current version \(current.etag)")
         }

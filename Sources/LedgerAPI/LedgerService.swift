@@ -262,7 +262,7 @@ public final class LedgerService: HTTPHandler {
         let found: APIKey?
         do {
             found = parts.count == 2 && parts[0].lowercased() == "bearer"
-                ? try store.authenticate(String(parts[1]).trimmingCharacters(in: .whitespaces)) : nil
+                ? try store.authenticate(String(parts[1].trimmingOWS())) : nil
         } catch {
             // The database is down: a key it cannot look up is not an unknown key (401, which
             // clients take as final) but a request to try again (503 with Retry-After).

@@ -131,7 +131,7 @@ public struct OutputFilters: Sendable {
         }
         for field in fields where field.name == vary {
             for member in field.value.split(separator: ",") {
-                let token = member.trimmingWhitespace()
+                let token = member.trimmingOWS()
                 if token == "*" || token.utf8.elementsEqual(name.utf8, by: { lower($0) == lower($1) }) { return }
             }
         }
@@ -140,14 +140,5 @@ public struct OutputFilters: Sendable {
 
     private static func lower(_ byte: UInt8) -> UInt8 {
         byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingWhitespace() -> Substring {
-        var s = self
-        while s.first == " " || s.first == "\t" { s.removeFirst() }
-        while s.last == " " || s.last == "\t" { s.removeLast() }
-        return s
     }
 }
