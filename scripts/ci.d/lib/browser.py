@@ -136,10 +136,19 @@ def seed_night(base, editor):
         "killed": 4, "reported_at": "2025-10-10T10:45:00+03:00",
         "damage": "Dozens of residential buildings damaged; the Azerbaijani embassy damaged",
         "note": "raised the toll on social networks"}, editor)
+    # A second desk's record of the same attack, folded into the first; then the president's
+    # statement entered again on it by mistake (it lands on the first strike), and voided.
+    strike = mayor["strike"]["id"]
+    duplicate = post(base, "/v1/strikes", {"city": "Kyiv", "occurred_at": "2025-10-10T05:45:00+03:00"}, editor)["id"]
+    post(base, f"/v1/strikes/{duplicate}/merge", {"into": strike}, editor)
+    slip = post(base, f"/v1/strikes/{duplicate}/revisions", {
+        "source": {"name": "Volodymyr Zelensky", "kind": "official"}, "killed": 4,
+        "reported_at": "2025-10-10T10:45:00+03:00"}, editor)
+    post(base, f"/v1/revisions/{slip['revision']['seq']}/void", {"reason": "entered twice"}, editor)
     for city in ("Jarkiv", "Odessa", "Sumy"):
         post(base, "/v1/reports", {"city": city, "occurred_at": "2025-10-10T00:00:00+03:00",
                                    "time_precision": "day", "source": {"name": "Volodymyr Zelensky", "kind": "official"}}, editor)
-    return mayor["strike"]["id"]
+    return strike, duplicate
 
 
 def page_files(base):
@@ -193,7 +202,7 @@ def main():
     try:
         base = server.base
         print(f"browser: server on {base}")
-        strike = seed_night(base, editor)
+        strike, duplicate = seed_night(base, editor)
 
         print("browser: the page's files")
         status, files = page_files(base)
@@ -237,21 +246,25 @@ def main():
             page = context.new_page()
             watch_page(page)
             print("browser: first render")
-            started = time.time()
             page.goto(base + "/")
-            rendered = wait_text(page, "#total-strikes", "0", 5)
-            data_render = time.time() - started if rendered is not None else None
-            fcp = page.evaluate("() => (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime || null")
+            wait_text(page, "#total-strikes", "0", 5)
+            # Both from the page's own clock, counted from the start of navigation: the first
+            # paint, and the moment the page first filled the totals (performance.mark 'figures').
+            fcp, figures = page.evaluate("""() => [
+                (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime,
+                (performance.getEntriesByName('figures')[0] || {}).startTime]""")
             check(fcp is not None and fcp < 1000, f"first contentful paint {fcp:.0f} ms, under 1 s" if fcp else "first contentful paint measured")
-            check(data_render is not None and data_render < 1.0,
-                  f"first render with figures (Kyiv's last 7 days) {data_render * 1000:.0f} ms after navigation, under 1 s"
-                  if data_render is not None else "the totals were filled")
+            check(figures is not None and figures < 1000,
+                  f"first render with figures (Kyiv's last 7 days) {figures:.0f} ms after navigation, under 1 s"
+                  if figures is not None else "the totals were filled")
             zone = text(page, "#zone")
             check("Europe/Kyiv" in zone, f"the zone is named: {zone}")
-            if not check(page.locator("#connection").get_attribute("data-state") == "live" or
-                         page.wait_for_selector("#connection[data-state=live]", timeout=5000) is not None,
-                         "the ticker is live"):
-                pass
+            try:
+                page.wait_for_selector("#connection[data-state=live]", timeout=5000)
+                check(True, f"the ticker is live: {text(page, '#connection')!r}")
+            except Exception:
+                check(False, f"the ticker is live ({text(page, '#connection')!r})")
+            check(text(page, "#message") == "", f"no error on the page ({text(page, '#message')!r})")
 
             print("browser: a typo")
             page.fill("#city", "Khrakiv")
@@ -277,6 +290,10 @@ def main():
             page.wait_for_selector(f"#history-{strike} .revision", timeout=5000)
             history = text(page, f"#history-{strike}")
             check("Vitali Klitschko" in history and "Volodymyr Zelensky" in history, f"the strike's history names both sources")
+            voided = page.locator(f"#history-{strike} .revision.voided")
+            check(voided.count() == 1 and voided.locator("del").count() == 1 and "entered twice" in voided.inner_text(),
+                  f"the voided revision is struck through, with its reason: {voided.first.inner_text()!r}")
+            check(f"Strike {duplicate} was merged into this one" in history, "the merged strike is shown")
             check("Europe/Kyiv" in text(page, "#zone") and "10 Oct 2025, 05:30" in text(page, "#strikes"),
                   f"the strike's time is Kyiv's: {text(page, '#strikes tbody tr')[:60]!r}")
             page.wait_for_selector("#map g.struck", timeout=5000)
@@ -298,6 +315,7 @@ def main():
                   f"the ticker shows the revision: {ticker!r}")
             moved = first.locator("mark.moved").all_inner_texts()
             check(moved == ["5 killed"], f"the ticker highlights the figure that changed: {moved}")
+            check(text(page, "#message") == "", f"no error on the page ({text(page, '#message')!r})")
             page.screenshot(path=os.path.join(artifacts, "desktop.png"), full_page=True)
             report_axe("desktop width", Axe().run(page))
 
@@ -341,6 +359,8 @@ def main():
             wide = page.evaluate("() => document.documentElement.scrollWidth")
             check(wide <= PHONE["width"], f"nothing wider than the phone ({wide} px)")
             page.screenshot(path=os.path.join(artifacts, "phone.png"), full_page=True)
+            page.evaluate("() => window.scrollTo(0, 0)")
+            page.screenshot(path=os.path.join(artifacts, "phone-first-screen.png"))
             report_axe("phone width", Axe().run(page))
             context.close()
 

@@ -290,6 +290,7 @@
       if (!first && before && before[p[0]] !== c.totals[p[0]]) flash(node);
     });
     state.totals = c.totals;
+    if (first && !performance.getEntriesByName('figures').length) performance.mark('figures');
   }
 
   function renderChart(c) {
@@ -413,7 +414,7 @@
           rev.note ? el('span', { class: 'note' }, ' “' + rev.note + '”') : null,
           rev.strike_id !== s.id ? el('span', { class: 'via' }, ' recorded on strike ' + rev.strike_id + ', merged into this one') : null,
           rev.voided ? el('span', { class: 'void' }, ' Voided: ' + rev.voided.reason) : null,
-          el('span', { class: 'seq' }, ' #' + rev.seq)));
+          el('span', { class: 'seq' }, ' · seq ' + rev.seq)));
       });
       if (!r[0].length) list.appendChild(el('li', null, 'No figure stated yet.'));
       cell.appendChild(list);
@@ -465,6 +466,7 @@
     for (var lon = Math.ceil(minX / k / 2) * 2; lon * k <= maxX; lon += 2) {
       var gx = pad + (lon * k - minX) * scale;
       root.appendChild(svg('line', { x1: gx, x2: gx, y1: 0, y2: H, class: 'graticule' }));
+      root.appendChild(svg('text', { x: gx + 2, y: H - 3, class: 'graticule-label', 'aria-hidden': 'true' }, lon + '°E'));
     }
     for (var lat = Math.ceil(-maxY); lat <= -minY; lat += 1) {
       if (lat % 2) continue;
