@@ -419,7 +419,7 @@
       if (!r[0].length) list.appendChild(el('li', null, 'No figure stated yet.'));
       cell.appendChild(list);
       r[1].forEach(function (m) {
-        cell.appendChild(el('p', { class: 'merged' }, 'Strike ' + m.merged_strike_id + ' was merged into this one (#' + m.seq + ').'));
+        cell.appendChild(el('p', { class: 'merged' }, 'Strike ' + m.merged_strike_id + ' was merged into this one (seq ' + m.seq + ').'));
       });
       if (s.damage) cell.appendChild(el('p', { class: 'damage' }, 'Damage: ' + s.damage));
     }).catch(report);
