@@ -94,8 +94,15 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            // The OpenAPI document, a file of its own, embedded as it is and served at /openapi.json.
-            resources: [.embedInCode("Resources/openapi.json")]),
+            // The OpenAPI document, a file of its own, embedded as it is and served at /openapi.json;
+            // the live page's files, served at / and /assets/ (LivePage.swift).
+            resources: [
+                .embedInCode("Resources/openapi.json"),
+                .embedInCode("Resources/site/index.html"),
+                .embedInCode("Resources/site/page.css"),
+                .embedInCode("Resources/site/page.js"),
+                .embedInCode("Resources/site/icon.svg"),
+            ]),
         .executableTarget(
             name: "strikeledger",
             dependencies: [

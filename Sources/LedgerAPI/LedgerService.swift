@@ -197,7 +197,7 @@ public final class LedgerService: HTTPHandler {
     /// The write routes and the plain reads.
     func respond(_ x: Exchange, method: HTTPRequest.Method) throws -> Response {
         switch x.route {
-        case .health, .readiness, .metrics, .openAPI: _ = try x.query([])
+        case .health, .readiness, .metrics, .openAPI, .page, .pageAsset: _ = try x.query([])
         default:
             // No write takes a query parameter: one there is a typo, never silently ignored.
             if method != .get { _ = try x.query([]) }
@@ -212,6 +212,10 @@ public final class LedgerService: HTTPHandler {
             var document = Answer.json(.ok, OpenAPIDocument.bytes)
             document.gzipCache = openAPIGzip
             return document
+        case (.page, _): return LivePage.response(LivePage.html)
+        case (.pageAsset(let name), _):
+            guard let file = LivePage.assets[name] else { throw APIError.notFound("no file \(name) in the page's assets") }
+            return LivePage.response(file)
         case (.cities, .get): return try listCities(x)
         case (.cities, _): return try createCity(x)
         case (.city(let id), _): return try getCity(x, id)
@@ -253,7 +257,7 @@ public final class LedgerService: HTTPHandler {
 
     private func authenticate(_ x: Exchange, method: HTTPRequest.Method, takingRateLimit: Bool = true) throws(APIError) -> APIKey? {
         let isWrite = method != .get
-        let needsKey = isWrite || (configuration.privateReads && !x.route.isOperational)
+        let needsKey = isWrite || (configuration.privateReads && !x.route.isPublic)
         guard let header = x.header(.authorization) else {
             if needsKey { throw .unauthorized(isWrite ? "writes need Authorization: Bearer <key>" : "this server's reads need a key") }
             return nil

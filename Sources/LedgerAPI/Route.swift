@@ -3,6 +3,8 @@ import HTTPTypes
 /// Every endpoint of API v1, matched from a request's path.
 enum Route: Equatable {
     case health, readiness, metrics, openAPI
+    /// The live page (`/`) and its files (`/assets/{file}`; an unknown file is 404).
+    case page, pageAsset(String)
     case cities, city(Int64), cityAliases(Int64)
     case sources, source(Int64)
     case strikes, strike(Int64), strikeMerge(Int64), strikeRevisions(Int64)
@@ -29,8 +31,11 @@ enum Route: Equatable {
             case "readyz": self = .readiness
             case "metrics": self = .metrics
             case "openapi.json": self = .openAPI
+            case "": self = .page
             default: return nil
             }
+        case 2 where p[0] == "assets":
+            self = .pageAsset(String(p[1]))
         case 2 where p[0] == "v1":
             switch p[1] {
             case "cities": self = .cities
@@ -73,7 +78,8 @@ enum Route: Equatable {
     /// The methods the route answers (GET implies HEAD).
     var methods: [HTTPRequest.Method] {
         switch self {
-        case .health, .readiness, .metrics, .openAPI, .city, .source, .casualties, .changes, .changesStream, .weapons, .attack:
+        case .health, .readiness, .metrics, .openAPI, .page, .pageAsset, .city, .source, .casualties, .changes, .changesStream,
+             .weapons, .attack:
             [.get, .head]
         case .cities, .sources, .strikes, .strikeRevisions, .attacks, .attackRevisions: [.get, .head, .post]
         case .strike: [.get, .head, .patch]
@@ -88,6 +94,8 @@ enum Route: Equatable {
         case .readiness: "/readyz"
         case .metrics: "/metrics"
         case .openAPI: "/openapi.json"
+        case .page: "/"
+        case .pageAsset: "/assets/{file}"
         case .cities: "/v1/cities"
         case .city: "/v1/cities/{id}"
         case .cityAliases: "/v1/cities/{id}/aliases"
@@ -111,6 +119,12 @@ enum Route: Equatable {
         }
     }
 
-    /// Operations endpoints stay public even with private reads.
-    var isOperational: Bool { self == .health || self == .readiness }
+    /// Operations endpoints stay public even with private reads, and so does the live page,
+    /// which holds no data (it asks for a key, then reads the API with it).
+    var isPublic: Bool {
+        switch self {
+        case .health, .readiness, .page, .pageAsset: true
+        default: false
+        }
+    }
 }

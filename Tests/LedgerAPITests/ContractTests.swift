@@ -13,7 +13,7 @@ struct ContractTests {
                      "/v1/strikes/1": "/v1/strikes/{id}", "/v1/strikes/1/merge": "/v1/strikes/{id}/merge",
                      "/v1/strikes/1/revisions": "/v1/strikes/{id}/revisions", "/v1/revisions/1/void": "/v1/revisions/{seq}/void",
                      "/v1/reports": "/v1/reports", "/v1/casualties": "/v1/casualties", "/v1/changes": "/v1/changes",
-                     "/v1/changes/stream": "/v1/changes/stream"]
+                     "/v1/changes/stream": "/v1/changes/stream", "/": "/", "/assets/page.js": "/assets/{file}"]
         var operationIds: [String] = []
         for (path, pattern) in paths {
             let r = ledger.anonymous.send(.delete, path)

@@ -19,7 +19,7 @@ struct OpenAPIDocumentTests {
         #expect(served["openapi"].string == "3.1.0")
     }
 
-    /// Every path the router accepts, found by trying every combination of up to four
+    /// Every path the router accepts, found by trying every combination of zero to four
     /// segments made of the string literals of Route.swift and an id. A route added there
     /// is found here without this test knowing its name.
     static func routedOperations() throws -> [String: Set<String>] {
@@ -29,7 +29,8 @@ struct OpenAPIDocumentTests {
         let vocabulary = Array(words)
         var found: [String: Set<String>] = [:]
         func visit(_ segments: [String]) {
-            if !segments.isEmpty, let route = Route(path: Substring("/" + segments.joined(separator: "/"))) {
+            // No segment at all is the root, `/`.
+            if let route = Route(path: Substring("/" + segments.joined(separator: "/"))) {
                 found[route.pattern, default: []].formUnion(route.methods.map { $0.rawValue.lowercased() })
             }
             guard segments.count < 4 else { return }
