@@ -181,6 +181,7 @@ public final class LedgerService: HTTPHandler {
         switch x.route {
         case .changes: return .right(try feed.poll(x))
         case .changesStream: return .right(try feed.stream(x))
+        case .export(let format): return .right(try export(x, format))
         default: return .left(try respond(x, method: method))
         }
     }
@@ -191,7 +192,7 @@ public final class LedgerService: HTTPHandler {
         case .health, .readiness, .metrics, .openAPI: _ = try x.query([])
         default:
             // No write takes a query parameter: one there is a typo, never silently ignored.
-            if method != .get { _ = try x.query([]) }
+            if method != .get && x.route != .imports { _ = try x.query([]) }
         }
         switch (x.route, method) {
         case (.health, _): return Answer.json(.ok, Array(#"{"status":"ok"}"#.utf8))
@@ -220,7 +221,8 @@ public final class LedgerService: HTTPHandler {
         case (.revisionVoid(let seq), _): return try voidRevision(x, seq)
         case (.reports, _): return try ingestReport(x)
         case (.casualties, _): return try casualties(x)
-        case (.changes, _), (.changesStream, _):
+        case (.imports, _): return try importFile(x)
+        case (.changes, _), (.changesStream, _), (.export, _):
             throw APIError.badRequest("idempotency keys apply to POST only")
         }
     }
@@ -229,7 +231,7 @@ public final class LedgerService: HTTPHandler {
     private func requiredRole(_ route: Route) -> Role {
         switch route {
         case .cities: .admin
-        case .cityAliases, .strike, .strikeMerge, .revisionVoid: .editor
+        case .cityAliases, .strike, .strikeMerge, .revisionVoid, .imports: .editor
         default: .reporter
         }
     }

@@ -1,4 +1,5 @@
 import HTTPTypes
+import LedgerModel
 
 /// Every endpoint of API v1, matched from a request's path.
 enum Route: Equatable {
@@ -10,6 +11,7 @@ enum Route: Equatable {
     case reports
     case casualties
     case changes, changesStream
+    case export(ExportFormat), imports
 
     /// The route for a path (percent-encoding untouched), or nil (404).
     init?(path: Substring) {
@@ -37,10 +39,21 @@ enum Route: Equatable {
             case "reports": self = .reports
             case "casualties": self = .casualties
             case "changes": self = .changes
+            case "imports": self = .imports
             default: return nil
             }
         case 3 where p[0] == "v1":
             if p[1] == "changes" && p[2] == "stream" { self = .changesStream; return }
+            if p[1] == "export" {
+                switch p[2] {
+                case "strikes.csv": self = .export(.csv)
+                case "revisions.csv": self = .export(.revisions)
+                case "strikes.geojson": self = .export(.geojson)
+                case "strikes.acled.csv": self = .export(.acled)
+                default: return nil
+                }
+                return
+            }
             guard let n = id(p[2]) else { return nil }
             switch p[1] {
             case "cities": self = .city(n)
@@ -65,10 +78,10 @@ enum Route: Equatable {
     /// The methods the route answers (GET implies HEAD).
     var methods: [HTTPRequest.Method] {
         switch self {
-        case .health, .readiness, .metrics, .openAPI, .city, .source, .casualties, .changes, .changesStream: [.get, .head]
+        case .health, .readiness, .metrics, .openAPI, .city, .source, .casualties, .changes, .changesStream, .export: [.get, .head]
         case .cities, .sources, .strikes, .strikeRevisions: [.get, .head, .post]
         case .strike: [.get, .head, .patch]
-        case .cityAliases, .strikeMerge, .revisionVoid, .reports: [.post]
+        case .cityAliases, .strikeMerge, .revisionVoid, .reports, .imports: [.post]
         }
     }
 
@@ -93,6 +106,8 @@ enum Route: Equatable {
         case .casualties: "/v1/casualties"
         case .changes: "/v1/changes"
         case .changesStream: "/v1/changes/stream"
+        case .export(let f): "/v1/export/" + f.fileName
+        case .imports: "/v1/imports"
         }
     }
 

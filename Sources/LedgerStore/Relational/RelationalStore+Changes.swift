@@ -1,6 +1,17 @@
 import LedgerModel
 
 extension RelationalStore {
+    /// The keys of the events past `head`, ascending: what a change hub that has seen up to
+    /// `head` missed (another process's commits).
+    public static func eventKeys(after head: Int64, _ db: any SQLSession) throws -> [EventKey] {
+        try db.rows("""
+            SELECT seq, strike_id, merged_strike_id, city_id, merged_city_id FROM change_events
+            WHERE seq > ? ORDER BY seq
+            """, [head]).map { row in
+            EventKey(seq: row[0], strikeId: row[1], mergedStrikeId: row[2], cityId: row[3], mergedCityId: row[4])
+        }
+    }
+
     /// Feed events with `seq > since` matching `filter`, ascending, at most `limit`;
     /// and the feed's head in the same snapshot.
     public func changes(since: Int64, filter: FeedFilter, limit: Int) throws(StoreError) -> (items: [ChangeEvent], head: Int64) {

@@ -58,6 +58,8 @@ def main():
         ("POST", f"/v1/revisions/{seq}/void", lambda: {"reason": "access test"}, "editor"),
         ("POST", "/v1/reports", lambda: {"city": "Odesa", "occurred_at": "2024-05-01T01:00:00Z",
                                          "source": {"name": "access", "kind": "other"}, "killed": next(counter)}, "reporter"),
+        # A JSON body: past the key check, the editor gets 415 (an import is CSV or GeoJSON).
+        ("POST", "/v1/imports", lambda: {"not": "csv"}, "editor"),
     ]
     unauthenticated = [
         ("no key", None, None),
