@@ -82,35 +82,40 @@ public final class SQLiteStore: RelationalStore {
     /// when cities or spellings changed.
     private func startWatching(every interval: Duration) {
         let watcher: DatabaseQueue
+        // The baseline, taken now: a commit made after the store is opened is noticed.
+        let baseline: (Int, [Int64])
+        let shapeSQL = "SELECT (SELECT count(*) FROM cities), (SELECT count(*) FROM city_aliases)"
         do {
             var config = Configuration()
             config.readonly = true
             config.busyMode = .timeout(10)
             watcher = try DatabaseQueue(path: path, configuration: config)
+            baseline = try watcher.inDatabase { db in
+                let row = try Row.fetchOne(db, sql: shapeSQL)
+                return (try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0, [row?[0] ?? 0, row?[1] ?? 0])
+            }
         } catch {
             logger.warning("cannot watch \(path) for other processes' commits: \(error)")
             return
         }
         let thread = Thread { [weak self] in
-            var last: Int? = nil
-            var cities: [Int64]? = nil
+            var (last, cities) = baseline
             while true {
                 Thread.sleep(forTimeInterval: Double(interval.components.attoseconds) / 1e18 + Double(interval.components.seconds))
                 guard let store = self else { return }
                 do {
                     let version = try watcher.inDatabase { db in try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0 }
-                    if last == nil { last = version; continue }
                     guard version != last else { continue }
                     last = version
                     store.otherCommits.add(1, ordering: .sequentiallyConsistent)
                     store.changes.catchUp { head in
                         try? watcher.inDatabase { db in try Self.eventKeys(after: head, GRDBSession(db: db)) }
                     }
-                    let shape = try watcher.inDatabase { db in
-                        [try Int64.fetchOne(db, sql: "SELECT count(*) FROM cities") ?? 0,
-                         try Int64.fetchOne(db, sql: "SELECT count(*) FROM city_aliases") ?? 0]
+                    let shape: [Int64] = try watcher.inDatabase { db in
+                        let row = try Row.fetchOne(db, sql: shapeSQL)
+                        return [row?[0] ?? 0, row?[1] ?? 0]
                     }
-                    if let known = cities, known != shape { try store.reloadGazetteer() }
+                    if shape != cities { try store.reloadGazetteer() }
                     cities = shape
                 } catch {
                     store.logger.warning("watching for other processes' commits: \(error)")
