@@ -81,42 +81,45 @@ public final class SQLiteStore: RelationalStore {
     /// from the database (long-polls and streams wake), and the gazetteer is read again
     /// when cities or spellings changed.
     private func startWatching(every interval: Duration) {
-        let watcher: DatabaseQueue
+        // Asked on the writing connection: its data_version changes with every other
+        // connection's commit but never with its own, so this process's writes are not
+        // taken for another's (the answer caches keep what they hold).
+        let pool = self.pool
+        let shapeSQL = "SELECT (SELECT count(*) FROM cities), (SELECT count(*) FROM city_aliases)"
+        @Sendable func dataVersion() throws -> Int {
+            try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0 }
+        }
+        @Sendable func shape() throws -> [Int64] {
+            try pool.read { db in
+                let row = try Row.fetchOne(db, sql: shapeSQL)
+                return [row?[0] ?? 0, row?[1] ?? 0]
+            }
+        }
         // The baseline, taken now: a commit made after the store is opened is noticed.
         let baseline: (Int, [Int64])
-        let shapeSQL = "SELECT (SELECT count(*) FROM cities), (SELECT count(*) FROM city_aliases)"
         do {
-            var config = Configuration()
-            config.readonly = true
-            config.busyMode = .timeout(10)
-            watcher = try DatabaseQueue(path: path, configuration: config)
-            baseline = try watcher.inDatabase { db in
-                let row = try Row.fetchOne(db, sql: shapeSQL)
-                return (try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0, [row?[0] ?? 0, row?[1] ?? 0])
-            }
+            baseline = (try dataVersion(), try shape())
         } catch {
             logger.warning("cannot watch \(path) for other processes' commits: \(error)")
             return
         }
+        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
         let thread = Thread { [weak self] in
             var (last, cities) = baseline
             while true {
-                Thread.sleep(forTimeInterval: Double(interval.components.attoseconds) / 1e18 + Double(interval.components.seconds))
+                Thread.sleep(forTimeInterval: seconds)
                 guard let store = self else { return }
                 do {
-                    let version = try watcher.inDatabase { db in try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0 }
+                    let version = try dataVersion()
                     guard version != last else { continue }
                     last = version
                     store.otherCommits.add(1, ordering: .sequentiallyConsistent)
                     store.changes.catchUp { head in
-                        try? watcher.inDatabase { db in try Self.eventKeys(after: head, GRDBSession(db: db)) }
+                        try? pool.read { db in try Self.eventKeys(after: head, GRDBSession(db: db)) }
                     }
-                    let shape: [Int64] = try watcher.inDatabase { db in
-                        let row = try Row.fetchOne(db, sql: shapeSQL)
-                        return [row?[0] ?? 0, row?[1] ?? 0]
-                    }
-                    if shape != cities { try store.reloadGazetteer() }
-                    cities = shape
+                    let now = try shape()
+                    if now != cities { try store.reloadGazetteer() }
+                    cities = now
                 } catch {
                     store.logger.warning("watching for other processes' commits: \(error)")
                 }

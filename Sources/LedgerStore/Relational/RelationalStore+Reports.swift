@@ -72,7 +72,7 @@ extension RelationalStore {
         if report.hasFigures {
             let figures = Figures(killed: report.killed, injured: report.injured, reportedAt: report.reportedAt,
                                   note: report.note, source: .id(source.id))
-            let (written, e) = try Self.appendRevision(to: strike, figures, source: source, now: now, db)
+            let (written, e) = try Self.appendRevision(to: strike, figures, source: source, now: now, fresh: !matched, db)
             revision = written.revision
             event = e
             if !matched {
