@@ -69,10 +69,9 @@ extension LedgerService {
         case "application/geo+json": format = .geojson
         default: throw APIError.unsupportedMediaType
         }
+        // An explicit format wins over the media type (a body it cannot read is reported
+        // row by row in the summary).
         if let f = try q.enumeration("format", ImportFormat.self) {
-            guard (f == .geojson) == (format == .geojson) else {
-                throw APIError.badRequest("query parameter format=\(f.rawValue) does not fit Content-Type \(mediaType)")
-            }
             format = f
         } else if format == .csv, Self.looksLikeACLED(x.request.body) {
             format = .acled
