@@ -11,6 +11,7 @@ let migrationFiles = [
     "0004_merge_city.sql",
     "0005_feed_head.sql",
     "0006_revisions_latest.sql",
+    "0007_imports.sql",
     "0008_attacks.sql",
 ]
 
@@ -21,6 +22,7 @@ let postgresMigrationFiles = [
     "postgres/0001_pg_schema.sql",
     "postgres/0003_pg_gazetteer_ids.sql",
     "postgres/0004_pg_revisions_latest.sql",
+    "postgres/0005_pg_imports.sql",
     "postgres/0006_pg_attacks.sql",
 ]
 

@@ -17,6 +17,7 @@ public enum LedgerMigrations {
         Migration(name: "0004_merge_city.sql", sql: String(decoding: PackageResources._004_merge_city_sql, as: UTF8.self)),
         Migration(name: "0005_feed_head.sql", sql: String(decoding: PackageResources._005_feed_head_sql, as: UTF8.self)),
         Migration(name: "0006_revisions_latest.sql", sql: String(decoding: PackageResources._006_revisions_latest_sql, as: UTF8.self)),
+        Migration(name: "0007_imports.sql", sql: String(decoding: PackageResources._007_imports_sql, as: UTF8.self)),
         Migration(name: "0008_attacks.sql", sql: String(decoding: PackageResources._008_attacks_sql, as: UTF8.self)),
     ]
 
@@ -28,6 +29,7 @@ public enum LedgerMigrations {
         Migration(name: "0002_gazetteer.sql", sql: String(decoding: PackageResources._002_gazetteer_sql, as: UTF8.self)),
         Migration(name: "0003_pg_gazetteer_ids.sql", sql: String(decoding: PackageResources._003_pg_gazetteer_ids_sql, as: UTF8.self)),
         Migration(name: "0004_pg_revisions_latest.sql", sql: String(decoding: PackageResources._004_pg_revisions_latest_sql, as: UTF8.self)),
+        Migration(name: "0005_pg_imports.sql", sql: String(decoding: PackageResources._005_pg_imports_sql, as: UTF8.self)),
         Migration(name: "0006_pg_attacks.sql", sql: String(decoding: PackageResources._006_pg_attacks_sql, as: UTF8.self)),
     ]
 }

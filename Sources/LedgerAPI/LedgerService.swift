@@ -190,6 +190,7 @@ public final class LedgerService: HTTPHandler {
         switch x.route {
         case .changes: return .right(try feed.poll(x))
         case .changesStream: return .right(try feed.stream(x))
+        case .export(let format): return .right(try export(x, format))
         default: return .left(try respond(x, method: method))
         }
     }
@@ -200,7 +201,7 @@ public final class LedgerService: HTTPHandler {
         case .health, .readiness, .metrics, .openAPI, .page, .pageAsset: _ = try x.query([])
         default:
             // No write takes a query parameter: one there is a typo, never silently ignored.
-            if method != .get { _ = try x.query([]) }
+            if method != .get && x.route != .imports { _ = try x.query([]) }
         }
         switch (x.route, method) {
         case (.health, _): return Answer.json(.ok, Array(#"{"status":"ok"}"#.utf8))
@@ -241,7 +242,8 @@ public final class LedgerService: HTTPHandler {
         case (.attackRevisions(let id), _): return try appendAttackRevision(x, id)
         case (.attackStrikes(let id), _): return try linkStrikes(x, id)
         case (.attackRevisionVoid(let seq), _): return try voidAttackRevision(x, seq)
-        case (.changes, _), (.changesStream, _):
+        case (.imports, _): return try importFile(x)
+        case (.changes, _), (.changesStream, _), (.export, _):
             throw APIError.badRequest("idempotency keys apply to POST only")
         }
     }
@@ -250,7 +252,7 @@ public final class LedgerService: HTTPHandler {
     private func requiredRole(_ route: Route) -> Role {
         switch route {
         case .cities: .admin
-        case .cityAliases, .strike, .strikeMerge, .revisionVoid, .attackStrikes, .attackRevisionVoid: .editor
+        case .cityAliases, .strike, .strikeMerge, .revisionVoid, .attackStrikes, .attackRevisionVoid, .imports: .editor
         default: .reporter
         }
     }

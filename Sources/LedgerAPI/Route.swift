@@ -1,4 +1,5 @@
 import HTTPTypes
+import LedgerModel
 
 /// Every endpoint of API v1, matched from a request's path.
 enum Route: Equatable {
@@ -14,6 +15,7 @@ enum Route: Equatable {
     case changes, changesStream
     case weapons
     case attacks, attack(Int64), attackRevisions(Int64), attackStrikes(Int64), attackRevisionVoid(Int64)
+    case export(ExportFormat), imports
 
     /// The route for a path (percent-encoding untouched), or nil (404).
     init?(path: Substring) {
@@ -46,10 +48,21 @@ enum Route: Equatable {
             case "changes": self = .changes
             case "weapons": self = .weapons
             case "attacks": self = .attacks
+            case "imports": self = .imports
             default: return nil
             }
         case 3 where p[0] == "v1":
             if p[1] == "changes" && p[2] == "stream" { self = .changesStream; return }
+            if p[1] == "export" {
+                switch p[2] {
+                case "strikes.csv": self = .export(.csv)
+                case "revisions.csv": self = .export(.revisions)
+                case "strikes.geojson": self = .export(.geojson)
+                case "strikes.acled.csv": self = .export(.acled)
+                default: return nil
+                }
+                return
+            }
             guard let n = id(p[2]) else { return nil }
             switch p[1] {
             case "cities": self = .city(n)
@@ -79,11 +92,11 @@ enum Route: Equatable {
     var methods: [HTTPRequest.Method] {
         switch self {
         case .health, .readiness, .metrics, .openAPI, .page, .pageAsset, .city, .source, .casualties, .changes, .changesStream,
-             .weapons, .attack:
+             .weapons, .attack, .export:
             [.get, .head]
         case .cities, .sources, .strikes, .strikeRevisions, .attacks, .attackRevisions: [.get, .head, .post]
         case .strike: [.get, .head, .patch]
-        case .cityAliases, .strikeMerge, .revisionVoid, .reports, .attackStrikes, .attackRevisionVoid: [.post]
+        case .cityAliases, .strikeMerge, .revisionVoid, .reports, .attackStrikes, .attackRevisionVoid, .imports: [.post]
         }
     }
 
@@ -116,6 +129,8 @@ enum Route: Equatable {
         case .attackRevisions: "/v1/attacks/{id}/revisions"
         case .attackStrikes: "/v1/attacks/{id}/strikes"
         case .attackRevisionVoid: "/v1/attack-revisions/{seq}/void"
+        case .export(let f): "/v1/export/" + f.fileName
+        case .imports: "/v1/imports"
         }
     }
 

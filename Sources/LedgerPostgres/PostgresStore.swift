@@ -32,8 +32,6 @@ public final class PostgresStore: RelationalStore {
     let clock: @Sendable () -> Timestamp
     /// Grows with every commit this process makes or is told of.
     private let version = Atomic<Int>(0)
-    /// Catch-ups publish to the hub one at a time, so events arrive in seq order.
-    private let catchingUp = Mutex(())
     private let readNanos = Atomic<Int>(0)
     private let readCount = Atomic<Int>(0)
     private let writeNanos = Atomic<Int>(0)
@@ -155,19 +153,12 @@ public final class PostgresStore: RelationalStore {
     /// committed) when they follow the hub's head directly, else whatever the database
     /// holds past it. Before a write is answered, its events are in the hub.
     private func catchUp(with events: [EventKey] = []) {
-        catchingUp.withLock { _ in
-            let head = changes.head
-            // Already published: the listener heard this write's NOTIFY first.
-            if let last = events.last, last.seq <= head { return }
-            if let first = events.first, first.seq == head + 1 {
-                changes.publish(events)
-                return
-            }
+        changes.catchUp(with: events) { head in
             do {
-                let missed: [EventKey] = try read { db in try Self.eventKeys(after: head, db) }
-                changes.publish(missed)
+                return try read { db in try Self.eventKeys(after: head, db) }
             } catch {
                 logger.warning("could not read the feed's new events: \(error); the next notification retries")
+                return nil
             }
         }
     }

@@ -16,6 +16,9 @@ public final class SQLiteStore: RelationalStore {
     private let readNanos = Atomic<Int>(0)
     private let readCount = Atomic<Int>(0)
     private let writeNanos = Atomic<Int>(0)
+    /// Commits of other connections seen by the watcher (see `startWatching`).
+    private let otherCommits = Atomic<Int>(0)
+    let path: String
     public let changes = ChangeHub()
     public let gazetteerCache = GazetteerCache()
     public let weaponCache = WeaponCatalogueCache()
@@ -25,7 +28,8 @@ public final class SQLiteStore: RelationalStore {
 
     /// Opens (creating when missing) and migrates the database at `path`.
     public init(path: String, logger: Logger = Logger(label: "strikeledger.store"),
-                clock: @escaping @Sendable () -> Timestamp = { Timestamp(seconds: Int64(Date().timeIntervalSince1970)) }) throws {
+                clock: @escaping @Sendable () -> Timestamp = { Timestamp(seconds: Int64(Date().timeIntervalSince1970)) },
+                watchInterval: Duration = SQLiteStore.defaultWatchInterval) throws {
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(10)
@@ -42,14 +46,89 @@ public final class SQLiteStore: RelationalStore {
             throw StoreError.database("cannot open \(path): \(error)")
         }
         let hub = changes
-        self.writer = GroupCommit(pool: pool) { events in hub.publish(events) }
+        let readPool = pool
+        let log = logger
+        // A commit's events reach the hub through the catch-up every engine shares: when
+        // another process committed in between, its events are read first, in seq order.
+        self.writer = GroupCommit(pool: pool) { events in
+            hub.catchUp(with: events) { head in
+                do {
+                    return try readPool.read { db in try Self.eventKeys(after: head, GRDBSession(db: db)) }
+                } catch {
+                    log.warning("could not read the feed's new events: \(error)")
+                    return nil
+                }
+            }
+        }
         self.logger = logger
         self.clock = clock
+        self.path = path
         try migrate()
         try reloadGazetteer()
         try reloadWeapons()
         let head = try pool.read { db in try Int64.fetchOne(db, sql: "SELECT seq FROM feed_head") ?? 0 }
         changes.reset(head: head)
+        startWatching(every: watchInterval)
+    }
+
+    /// How often the store asks SQLite whether another connection committed.
+    public static let defaultWatchInterval: Duration = .milliseconds(200)
+
+    // MARK: Commits made by other processes
+
+    /// Watches the database file for commits this store did not make (an `import` run
+    /// beside the server, a second server on the same file): `PRAGMA data_version`, on a
+    /// connection of its own, changes whenever another connection commits. Then the data
+    /// version grows (the answer caches drop what they hold), the change hub catches up
+    /// from the database (long-polls and streams wake), and the gazetteer is read again
+    /// when cities or spellings changed.
+    private func startWatching(every interval: Duration) {
+        // Asked on the writing connection: its data_version changes with every other
+        // connection's commit but never with its own, so this process's writes are not
+        // taken for another's (the answer caches keep what they hold).
+        let pool = self.pool
+        let shapeSQL = "SELECT (SELECT count(*) FROM cities), (SELECT count(*) FROM city_aliases)"
+        @Sendable func dataVersion() throws -> Int {
+            try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0 }
+        }
+        @Sendable func shape() throws -> [Int64] {
+            try pool.read { db in
+                let row = try Row.fetchOne(db, sql: shapeSQL)
+                return [row?[0] ?? 0, row?[1] ?? 0]
+            }
+        }
+        // The baseline, taken now: a commit made after the store is opened is noticed.
+        let baseline: (Int, [Int64])
+        do {
+            baseline = (try dataVersion(), try shape())
+        } catch {
+            logger.warning("cannot watch \(path) for other processes' commits: \(error)")
+            return
+        }
+        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
+        let thread = Thread { [weak self] in
+            var (last, cities) = baseline
+            while true {
+                Thread.sleep(forTimeInterval: seconds)
+                guard let store = self else { return }
+                do {
+                    let version = try dataVersion()
+                    guard version != last else { continue }
+                    last = version
+                    store.otherCommits.add(1, ordering: .sequentiallyConsistent)
+                    store.changes.catchUp { head in
+                        try? pool.read { db in try Self.eventKeys(after: head, GRDBSession(db: db)) }
+                    }
+                    let now = try shape()
+                    if now != cities { try store.reloadGazetteer() }
+                    cities = now
+                } catch {
+                    store.logger.warning("watching for other processes' commits: \(error)")
+                }
+            }
+        }
+        thread.name = "strikeledger-watch"
+        thread.start()
     }
 
     /// Applies pending migrations; returns the names applied.
@@ -66,10 +145,12 @@ public final class SQLiteStore: RelationalStore {
 
     /// Grows with every committed write batch. An answer computed after reading version V
     /// is current exactly while the version is still V.
+    public var dataVersion: Int {
+        writer.batches.load(ordering: .sequentiallyConsistent) + otherCommits.load(ordering: .sequentiallyConsistent)
+    }
+
     /// Reads run in this process, on a connection of the pool.
     public var readsInProcess: Bool { true }
-
-    public var dataVersion: Int { writer.batches.load(ordering: .sequentiallyConsistent) }
 
     public var timing: StoreTiming {
         StoreTiming(readSeconds: Double(readNanos.load(ordering: .relaxed)) / 1e9, reads: readCount.load(ordering: .relaxed),

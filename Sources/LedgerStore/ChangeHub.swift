@@ -72,6 +72,8 @@ public final class ChangeHub: Sendable {
 
     private let state = Mutex(State())
     private let capacity: Int
+    /// Catch-ups publish one at a time, so events arrive in seq order.
+    private let catchingUp = Mutex(())
 
     public init(capacity: Int = 100_000) { self.capacity = capacity }
 
@@ -126,6 +128,23 @@ public final class ChangeHub: Sendable {
             return wake
         }
         for (w, head) in toWake { w(head) }
+    }
+
+    /// Brings the hub up to the database's head after a commit, this process's or another's:
+    /// publishes `events` (a commit's own, just made) when they follow the head directly,
+    /// else whatever the database holds past the head, read by `missed` (nil when it cannot
+    /// be read: the next catch-up retries). Every engine follows its database through here.
+    package func catchUp(with events: [EventKey] = [], missed: (_ head: Int64) -> [EventKey]?) {
+        catchingUp.withLock { _ in
+            let head = self.head
+            // Already published: another catch-up read this commit's events first.
+            if let last = events.last, last.seq <= head { return }
+            if let first = events.first, first.seq == head + 1 {
+                publish(events)
+                return
+            }
+            if let found = missed(head) { publish(found) }
+        }
     }
 
     /// Registers a one-shot waiter, called (on the committing thread) once an event after

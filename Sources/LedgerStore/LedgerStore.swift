@@ -114,6 +114,19 @@ public protocol LedgerStore: AnyObject, Sendable {
     /// the feed's head in the same snapshot.
     func changes(since: Int64, filter: FeedFilter, limit: Int) throws(StoreError) -> (items: [ChangeEvent], head: Int64)
 
+    // MARK: Export and import
+
+    /// The strikes an export covers, in `occurred_at` order, handed to `each` one at a
+    /// time from one snapshot, a page in memory at a time; `each` returns false to stop.
+    func exportStrikes(_ q: ExportQuery, _ each: (ExportedStrike) -> Bool) throws(StoreError)
+    /// The revisions of the strikes an export covers, in seq order, voided ones included.
+    func exportRevisions(_ q: ExportQuery, _ each: (ExportedRevision) -> Bool) throws(StoreError)
+    /// Writes a batch of import rows in one transaction, each as POST /v1/reports would
+    /// (within `window` seconds), skipping rows whose natural key was imported before and
+    /// keeping each written row's key. A row the store refuses is undone alone. With
+    /// `dryRun`, nothing is kept.
+    func importRows(_ items: [ImportItem], window: Int64, dryRun: Bool) throws(StoreError) -> [ImportOutcome]
+
     // MARK: Keys and idempotency
 
     /// Creates a key and returns its secret; only its hash is stored.

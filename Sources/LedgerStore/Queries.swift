@@ -72,3 +72,45 @@ public struct CasualtyLine: Sendable, Equatable {
         self.id = id; self.occurredAt = occurredAt; self.localDate = localDate; self.city = city; self.toll = toll
     }
 }
+
+/// Which strikes (or revisions) an export covers: the casualties filters, as known now or
+/// at `asOf`, and whether merged strikes are listed too.
+public struct ExportQuery: StrikeSelection, Sendable, Equatable {
+    public var cityId: Int64?
+    public var fromDate: CivilDate?
+    public var toDate: CivilDate?
+    public var fromInstant: Timestamp?
+    public var toInstant: Timestamp?
+    public var asOf: Timestamp?
+    public var includeMerged = false
+    /// Rows read per query: the export holds one page in memory.
+    public var pageSize = 1000
+    public init() {}
+}
+
+/// One import row, checked and with its city resolved, as the store writes it.
+public struct ImportItem: Sendable {
+    public var line: Int
+    /// The report; its city is given by id.
+    public var report: Report
+    /// The natural key (hex SHA-256 of the import's source and the row's content).
+    public var key: String
+    /// Never matched to an existing strike by time.
+    public var alwaysNew: Bool
+    public var moreSources: [NewSource]
+    public init(line: Int, report: Report, key: String, alwaysNew: Bool, moreSources: [NewSource]) {
+        self.line = line; self.report = report; self.key = key; self.alwaysNew = alwaysNew; self.moreSources = moreSources
+    }
+}
+
+/// What an import row did.
+public enum ImportOutcome: Sendable, Equatable {
+    /// A new strike (and a revision when the row states figures).
+    case created(strikeId: Int64, revision: Bool)
+    /// Matched to an existing strike (and a revision when the row states figures).
+    case matched(strikeId: Int64, revision: Bool)
+    /// Its natural key was imported before: nothing written.
+    case skipped
+    /// Refused by the store (the reason names the field).
+    case refused(field: String, message: String)
+}

@@ -221,6 +221,10 @@ final class EventLoopRunner {
         }
         if flags & EPOLLOUT.rawValue != 0 && !connection.isClosed && connection.pendingOutput > 0 {
             resume(connection)
+            if case .streaming(let stream) = connection.phase, stream.blocking, !connection.isClosed,
+               connection.pendingOutput <= stream.maxBufferedBytes {
+                pumpStream(connection, stream)
+            }
         }
     }
 
@@ -662,6 +666,9 @@ final class EventLoopRunner {
 
     /// Frames what the stream's writers queued.
     private func pumpStream(_ connection: Connection, _ stream: ResponseStream) {
+        // A blocking stream is taken only as fast as the client reads: while its output
+        // waits, the writer waits too, and the pump resumes once the output is sent.
+        if stream.blocking && connection.pendingOutput > stream.maxBufferedBytes { return }
         let pending = stream.drain()
         if pending.overflowed {
             close(connection)
@@ -669,7 +676,7 @@ final class EventLoopRunner {
         }
         for chunk in pending.chunks { appendStreamChunk(connection, chunk) }
         if !pending.chunks.isEmpty { connection.lastStreamWrite = now }
-        if connection.pendingOutput > stream.maxBufferedBytes {
+        if connection.pendingOutput > stream.maxBufferedBytes && !stream.blocking {
             close(connection)
             return
         }

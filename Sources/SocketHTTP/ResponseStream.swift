@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 
 /// The writable end of a streaming response. Thread-safe.
@@ -17,12 +18,19 @@ public final class ResponseStream: Sendable {
         var wakePosted = false
         var binding: LoopBinding? = nil
         var callbacks: [@Sendable () -> Void] = []
+        /// A writer waits for the loop to take what is queued (a blocking stream).
+        var writerWaiting = false
     }
 
     let heartbeat: [UInt8]?
     let heartbeatInterval: Duration
     let maxBufferedBytes: Int
+    /// When true, a writer that finds `maxBufferedBytes` queued waits for the client to read
+    /// (backpressure, for a download made as fast as the client takes it) instead of the
+    /// stream being ended as too slow (for a live feed).
+    public let blocking: Bool
     private let state = Mutex(State())
+    private let space = DispatchSemaphore(value: 0)
 
     /// - Parameters:
     ///   - heartbeat: bytes written (as a chunk) whenever nothing was written for
@@ -30,16 +38,30 @@ public final class ResponseStream: Sendable {
     ///   - maxBufferedBytes: when more than this is queued unsent because the client
     ///     reads too slowly, the server ends the stream and closes the connection.
     public init(heartbeat: [UInt8]? = nil, heartbeatInterval: Duration = .seconds(15),
-                maxBufferedBytes: Int = 1 << 20) {
+                maxBufferedBytes: Int = 1 << 20, blocking: Bool = false) {
         self.heartbeat = heartbeat?.isEmpty == true ? nil : heartbeat
         self.heartbeatInterval = heartbeatInterval
         self.maxBufferedBytes = maxBufferedBytes
+        self.blocking = blocking
     }
 
     /// Queues a chunk. Returns false once the stream is finished (client gone,
     /// buffer overflow, server shutdown): stop writing then.
     @discardableResult
     public func write(_ bytes: [UInt8]) -> Bool {
+        if blocking {
+            // Waits while the loop has not taken what is queued; the loop takes it only as
+            // fast as the client reads (see the event loop's pump).
+            while true {
+                let wait = state.withLock { state -> Bool in
+                    guard !state.closed, state.queuedBytes >= maxBufferedBytes else { return false }
+                    state.writerWaiting = true
+                    return true
+                }
+                if !wait { break }
+                _ = space.wait(timeout: .now() + .milliseconds(100))
+            }
+        }
         var wake: LoopBinding? = nil
         let accepted = state.withLock { state -> Bool in
             guard !state.closed else { return false }
@@ -47,7 +69,7 @@ public final class ResponseStream: Sendable {
             state.chunks.append(bytes)
             state.queuedBytes += bytes.count
             var accepted = true
-            if state.queuedBytes > maxBufferedBytes {
+            if state.queuedBytes > maxBufferedBytes && !blocking {
                 state.closed = true
                 state.overflowed = true
                 accepted = false
@@ -69,6 +91,22 @@ public final class ResponseStream: Sendable {
             guard !state.closed else { return }
             state.closed = true
             state.finishRequested = true
+            if let binding = state.binding, !state.wakePosted {
+                state.wakePosted = true
+                wake = binding
+            }
+        }
+        if let wake { wake.loop.post(.streamReady(wake.connection)) }
+    }
+
+    /// Ends the body as broken: the connection is closed without the terminating chunk,
+    /// so the client sees an incomplete response (an export whose query failed midway).
+    public func abort() {
+        var wake: LoopBinding? = nil
+        state.withLock { state in
+            guard !state.closed else { return }
+            state.closed = true
+            state.overflowed = true
             if let binding = state.binding, !state.wakePosted {
                 state.wakePosted = true
                 wake = binding
@@ -112,6 +150,7 @@ public final class ResponseStream: Sendable {
             state.chunks = []
             state.queuedBytes = 0
             state.wakePosted = false
+            if state.writerWaiting { state.writerWaiting = false; space.signal() }
             return pending
         }
     }
@@ -121,6 +160,7 @@ public final class ResponseStream: Sendable {
     func end() {
         let callbacks = state.withLock { state -> [@Sendable () -> Void]? in
             state.closed = true
+            if state.writerWaiting { state.writerWaiting = false; space.signal() }
             guard !state.ended else { return nil }
             state.ended = true
             defer { state.callbacks = [] }

@@ -13,7 +13,7 @@ struct StrikeLedger: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "strikeledger",
         abstract: "Incident tracking for strikes on cities: attributed, append-only casualty revisions over HTTP.",
-        subcommands: [Serve.self, Migrate.self, Keys.self, Backup.self])
+        subcommands: [Serve.self, Migrate.self, Keys.self, Backup.self, Export.self, Import.self])
 
     static func main() {
         LoggingSystem.bootstrap { label in

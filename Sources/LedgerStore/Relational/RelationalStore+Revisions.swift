@@ -38,13 +38,22 @@ extension RelationalStore {
     }
 
     /// The write itself, inside a caller's transaction; `strike` must be a root.
-    static func appendRevision(to strike: Strike, _ figures: Figures, source: Source, now: Timestamp,
+    /// `fresh`: the strike was created by this very transaction, so it has no history and
+    /// nothing merged into it: the toll is the new revision's alone, without a query.
+    static func appendRevision(to strike: Strike, _ figures: Figures, source: Source, now: Timestamp, fresh: Bool = false,
                                _ db: any SQLSession) throws -> (RevisionWrite, EventKey) {
         let reportedAt = figures.reportedAt ?? now
         // The new revision's seq is higher than every stored one.
         let new = RevisionFacts(seq: .max, killed: figures.killed, injured: figures.injured, reportedAt: reportedAt, recordedAt: now)
-        let ids = try group(of: strike.id, db)
-        let toll = try toll(ofGroup: ids, adding: new, revisions: strike.toll.revisions + 1, db)
+        // A strike created in this very transaction has no merged strikes and no history.
+        let ids = fresh ? [strike.id] : try group(of: strike.id, db)
+        var toll: Toll
+        if fresh {
+            toll = Toll.derive(from: [new])
+            toll.revisions = strike.toll.revisions + 1
+        } else {
+            toll = try self.toll(ofGroup: ids, adding: new, revisions: strike.toll.revisions + 1, db)
+        }
         let event = try appendEvent(.revision, strike: strike, toll: toll, now: now, db)
         try db.execute("""
             INSERT INTO revisions (seq, strike_id, killed, injured, reported_at, recorded_at, source_id, note)

@@ -72,6 +72,8 @@ def main():
                                                              "source_id": 1}, "reporter"),
         ("POST", f"/v1/attacks/{attack}/strikes", lambda: {"strike_ids": [strike]}, "editor"),
         ("POST", f"/v1/attack-revisions/{attack_seq}/void", lambda: {"reason": "access test"}, "editor"),
+        # A JSON body: past the key check, the editor gets 415 (an import is CSV or GeoJSON).
+        ("POST", "/v1/imports", lambda: {"not": "csv"}, "editor"),
     ]
     unauthenticated = [
         ("no key", None, None),

@@ -58,6 +58,10 @@ ALLOWED = {
         "fetchAttackRevisions' StaticString parameter: only fixed conditions with '?' placeholders written in code reach it",
     ("RelationalStore+Changes.swift", "marks"):
         "a list of '?' placeholders, one per event seq, all bound",
+    ("RelationalStore+Exchange.swift", "Self.strikeColumns"):
+        "a static column list (constant SQL text)",
+    ("RelationalStore+Exchange.swift", "marks"):
+        "a list of '?' placeholders, one per strike id of an export page, all bound",
     ("RelationalStore.swift", "table"):
         "nextID's StaticString parameter: only table names written in code reach it",
     ("PostgresStore.swift", "destination"):

@@ -1,0 +1,201 @@
+/// CSV as RFC 4180 writes it: fields separated by commas, records by CRLF on output (LF or
+/// CRLF accepted on input), a field quoted when it holds a comma, a quote, CR or LF, and a
+/// quote inside a quoted field doubled. Pure and streaming: the writer appends to a byte
+/// buffer the caller flushes; the reader pulls bytes from a source in chunks.
+public enum CSV {
+    /// Appends one record (a line with its CRLF) to `out`.
+    public static func appendRecord(_ fields: [String], to out: inout [UInt8]) {
+        for (i, field) in fields.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            appendField(field, to: &out)
+        }
+        out.append(13)
+        out.append(10)
+    }
+
+    /// Appends one field, quoted only when it must be.
+    public static func appendField(_ field: String, to out: inout [UInt8]) {
+        var needsQuotes = false
+        for b in field.utf8 where b == 44 || b == 34 || b == 10 || b == 13 {
+            needsQuotes = true
+            break
+        }
+        guard needsQuotes else {
+            out.append(contentsOf: field.utf8)
+            return
+        }
+        out.append(34)
+        for b in field.utf8 {
+            if b == 34 { out.append(34) }
+            out.append(b)
+        }
+        out.append(34)
+    }
+
+    /// One record as a string, with its CRLF (for tests and small outputs).
+    public static func line(_ fields: [String]) -> String {
+        var out: [UInt8] = []
+        appendRecord(fields, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// A malformed CSV input: where, and what is wrong.
+public struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The 1-based line where the faulty record starts.
+    public var line: Int
+    public var reason: String
+    public init(line: Int, reason: String) { self.line = line; self.reason = reason }
+    public var description: String { "line \(line): \(reason)" }
+}
+
+/// One record and the line it starts on (1-based; a quoted field may span lines).
+public struct CSVRecord: Sendable, Equatable {
+    public var fields: [String]
+    public var line: Int
+    public init(fields: [String], line: Int) { self.fields = fields; self.line = line }
+}
+
+/// Reads records one at a time from a byte source, holding one chunk and one record in
+/// memory whatever the input's size. A UTF-8 byte-order mark at the start is skipped;
+/// blank lines are skipped; a field must be valid UTF-8.
+public final class CSVReader {
+    /// Fills the buffer with the next bytes; an empty result is the end of the input.
+    public typealias Source = () throws -> [UInt8]
+
+    private let source: Source
+    private var buffer: [UInt8] = []
+    private var position = 0
+    private var atEnd = false
+    private var started = false
+    /// The line the reader is on (1-based).
+    public private(set) var line = 1
+    /// Bytes consumed so far (for progress).
+    public private(set) var bytesRead = 0
+    /// The longest field accepted: beyond it the input is refused, so memory stays bounded.
+    public let maxFieldBytes: Int
+
+    public init(maxFieldBytes: Int = 1 << 20, source: @escaping Source) {
+        self.source = source
+        self.maxFieldBytes = maxFieldBytes
+    }
+
+    /// A reader over bytes already in memory.
+    public convenience init(bytes: [UInt8]) {
+        var given = false
+        self.init { () -> [UInt8] in
+            if given { return [] }
+            given = true
+            return bytes
+        }
+    }
+
+    @inline(__always)
+    private func nextByte() throws(CSVError) -> UInt8? {
+        if position < buffer.count {
+            defer { position += 1 }
+            return buffer[position]
+        }
+        if atEnd { return nil }
+        repeat {
+            do {
+                buffer = try source()
+            } catch {
+                throw CSVError(line: line, reason: "cannot read the input: \(error)")
+            }
+            position = 0
+            if buffer.isEmpty { atEnd = true; return nil }
+        } while buffer.isEmpty
+        bytesRead += buffer.count
+        position = 1
+        return buffer[0]
+    }
+
+    @inline(__always)
+    private func peekByte() throws(CSVError) -> UInt8? {
+        guard let b = try nextByte() else { return nil }
+        position -= 1
+        return b
+    }
+
+    /// The next record, or nil at the end of the input.
+    public func next() throws(CSVError) -> CSVRecord? {
+        if !started {
+            started = true
+            // A UTF-8 BOM (EF BB BF), as spreadsheets write, is not part of the first field.
+            if try peekByte() == 0xEF {
+                _ = try nextByte()
+                let b1 = try nextByte(), b2 = try nextByte()
+                if b1 != 0xBB || b2 != 0xBF {
+                    throw CSVError(line: 1, reason: "starts with a byte that is neither text nor a UTF-8 byte-order mark")
+                }
+            }
+        }
+        while true {
+            let start = line
+            var fields: [String] = []
+            var field: [UInt8] = []
+            var quoted = false
+            var sawAnything = false
+            func finishField() throws(CSVError) {
+                guard let s = String(validating: field, as: UTF8.self) else {
+                    throw CSVError(line: start, reason: "field \(fields.count + 1) is not valid UTF-8")
+                }
+                fields.append(s)
+                field.removeAll(keepingCapacity: true)
+                quoted = false
+            }
+            loop: while true {
+                guard let b = try nextByte() else {
+                    if !sawAnything { return nil }
+                    try finishField()
+                    break loop
+                }
+                sawAnything = true
+                switch b {
+                case 44: // ,
+                    try finishField()
+                case 10: // LF
+                    line += 1
+                    try finishField()
+                    break loop
+                case 13: // CR, alone or before LF
+                    if try peekByte() == 10 { _ = try nextByte() }
+                    line += 1
+                    try finishField()
+                    break loop
+                case 34 where field.isEmpty && !quoted: // an opening quote
+                    quoted = true
+                    while true {
+                        guard let c = try nextByte() else {
+                            throw CSVError(line: start, reason: "a quoted field is not closed before the end of the input")
+                        }
+                        if c == 34 {
+                            if try peekByte() == 34 { _ = try nextByte(); field.append(34); continue }
+                            break
+                        }
+                        if c == 10 { line += 1 } else if c == 13, try peekByte() != 10 { line += 1 }
+                        field.append(c)
+                        if field.count > maxFieldBytes {
+                            throw CSVError(line: start, reason: "field \(fields.count + 1) is longer than \(maxFieldBytes) bytes")
+                        }
+                    }
+                    // After the closing quote: a separator or the end of the record.
+                    if let c = try peekByte(), c != 44, c != 10, c != 13 {
+                        throw CSVError(line: line, reason: "field \(fields.count + 1) has text after its closing quote")
+                    }
+                case 34:
+                    throw CSVError(line: line, reason: "field \(fields.count + 1) has a quote inside an unquoted field")
+                default:
+                    field.append(b)
+                    if field.count > maxFieldBytes {
+                        throw CSVError(line: start, reason: "field \(fields.count + 1) is longer than \(maxFieldBytes) bytes")
+                    }
+                }
+            }
+            // A blank line is no record.
+            if fields.count == 1 && fields[0].isEmpty { continue }
+            return CSVRecord(fields: fields, line: start)
+        }
+    }
+}

@@ -1,0 +1,222 @@
+/// One strike as the exports write it: the strike, its city, and the names of the sources
+/// of its counting revisions (its own and those of strikes merged into it).
+public struct ExportedStrike: Sendable, Equatable {
+    public var strike: Strike
+    public var city: City
+    /// Distinct names, sorted by their UTF-8 bytes (the same order on every engine).
+    public var sources: [String]
+
+    public init(strike: Strike, city: City, sources: [String]) {
+        self.strike = strike; self.city = city; self.sources = sources
+    }
+
+    /// Where the strike is drawn: its own location, else its city's, and which one it is.
+    public var point: (location: Location, fromStrike: Bool) {
+        if let l = strike.location { return (l, true) }
+        return (Location(latitude: city.latitude, longitude: city.longitude), false)
+    }
+}
+
+/// One revision as `revisions.csv` writes it.
+public struct ExportedRevision: Sendable, Equatable {
+    public var revision: Revision
+    public var city: CityRef
+    public var occurredAt: Timestamp
+    public var sourceURL: String?
+    public init(revision: Revision, city: CityRef, occurredAt: Timestamp, sourceURL: String?) {
+        self.revision = revision; self.city = city; self.occurredAt = occurredAt; self.sourceURL = sourceURL
+    }
+}
+
+/// The export formats' columns and rows.
+public enum ExportFormat: String, Sendable, CaseIterable {
+    case csv, revisions, geojson, acled
+
+    /// The file name offered in `Content-Disposition` and by the command line.
+    public var fileName: String {
+        switch self {
+        case .csv: "strikes.csv"
+        case .revisions: "revisions.csv"
+        case .geojson: "strikes.geojson"
+        case .acled: "strikes.acled.csv"
+        }
+    }
+
+    public var contentType: String {
+        switch self {
+        case .csv, .revisions, .acled: "text/csv; charset=utf-8"
+        case .geojson: "application/geo+json"
+        }
+    }
+
+    /// Whether rows are revisions rather than strikes.
+    public var isRevisions: Bool { self == .revisions }
+
+    /// What precedes the first row.
+    public var prologue: [UInt8] {
+        var out: [UInt8] = []
+        switch self {
+        case .csv: CSV.appendRecord(Self.strikeColumns, to: &out)
+        case .revisions: CSV.appendRecord(Self.revisionColumns, to: &out)
+        case .acled: CSV.appendRecord(Self.acledColumns, to: &out)
+        case .geojson: out.append(contentsOf: #"{"type":"FeatureCollection","features":["#.utf8)
+        }
+        return out
+    }
+
+    /// What follows the last row.
+    public var epilogue: [UInt8] { self == .geojson ? Array("]}\n".utf8) : [] }
+
+    public static let strikeColumns = [
+        "id", "city", "region", "country", "occurred_at", "local_date", "time_precision", "latitude", "longitude",
+        "weapons", "description", "damage", "killed", "injured", "toll_as_of", "revisions", "sources", "merged_into",
+        "created_at", "updated_at",
+    ]
+
+    public static let revisionColumns = [
+        "seq", "strike_id", "city", "occurred_at", "killed", "injured", "reported_at", "recorded_at", "source_id",
+        "source", "source_kind", "source_url", "note", "voided", "voided_at", "void_reason",
+    ]
+
+    /// ACLED's columns, in ACLED's order.
+    public static let acledColumns = [
+        "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type", "sub_event_type",
+        "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2", "interaction", "civilian_targeting",
+        "iso", "region", "country", "admin1", "admin2", "admin3", "location", "latitude", "longitude", "geo_precision",
+        "source", "source_scale", "notes", "fatalities", "tags", "timestamp",
+    ]
+
+    /// Appends one strike's row (or feature, with the separating comma when not the first).
+    public func append(_ s: ExportedStrike, first: Bool, to out: inout [UInt8]) {
+        switch self {
+        case .csv: CSV.appendRecord(Self.strikeRecord(s), to: &out)
+        case .acled: CSV.appendRecord(Self.acledRecord(s), to: &out)
+        case .geojson:
+            if !first { out.append(UInt8(ascii: ",")) }
+            out.append(10)
+            out.append(contentsOf: Self.feature(s))
+        case .revisions: break
+        }
+    }
+
+    public func append(_ r: ExportedRevision, to out: inout [UInt8]) {
+        CSV.appendRecord(Self.revisionRecord(r), to: &out)
+    }
+
+    static func text(_ v: Int64?) -> String { v.map { String($0) } ?? "" }
+    static func text(_ v: Double?) -> String { v.map { String($0) } ?? "" }
+
+    public static func strikeRecord(_ e: ExportedStrike) -> [String] {
+        let s = e.strike
+        return [
+            String(s.id), e.city.name, e.city.region ?? "", e.city.country, s.occurredAt.rfc3339, s.localDate.description,
+            s.timePrecision.rawValue, text(s.location?.latitude), text(s.location?.longitude),
+            s.weapons.isEmpty ? "" : Weapon.encode(s.weapons), s.description ?? "", s.damage ?? "",
+            text(s.toll.killed), text(s.toll.injured), s.toll.asOf?.rfc3339 ?? "", String(s.toll.revisions),
+            e.sources.joined(separator: "; "), text(s.mergedInto), s.createdAt.rfc3339, s.updatedAt.rfc3339,
+        ]
+    }
+
+    public static func revisionRecord(_ e: ExportedRevision) -> [String] {
+        let r = e.revision
+        return [
+            String(r.seq), String(r.strikeId), e.city.name, e.occurredAt.rfc3339, text(r.killed), text(r.injured),
+            r.reportedAt.rfc3339, r.recordedAt.rfc3339, String(r.source.id), r.source.name, r.source.kind.rawValue,
+            e.sourceURL ?? "", r.note ?? "", r.voided == nil ? "false" : "true", r.voided?.at.rfc3339 ?? "",
+            r.voided?.reason ?? "",
+        ]
+    }
+
+    /// ACLED's row for a strike. Columns whose value we do not hold stay empty.
+    public static func acledRecord(_ e: ExportedStrike) -> [String] {
+        let s = e.strike
+        let country = Country(code: e.city.country)
+        let missile = s.weapons.contains { $0.kind == .missile }
+        let (point, _) = e.point
+        var notes = s.description ?? ""
+        if let injured = s.toll.injured {
+            if !notes.isEmpty { notes += " " }
+            notes += "[injured: \(injured)]"
+        }
+        var row = [String](repeating: "", count: acledColumns.count)
+        row[0] = (country?.alpha3 ?? e.city.country) + String(s.id)  // event_id_cnty
+        row[1] = s.localDate.description                               // event_date
+        row[2] = String(s.localDate.year)                              // year
+        row[3] = "1"                                                   // time_precision: the day is known
+        row[5] = "Explosions/Remote violence"                          // event_type
+        row[6] = missile ? "Shelling/artillery/missile attack" : "Air/drone strike"
+        row[15] = country.map { String($0.numeric) } ?? ""             // iso
+        row[17] = country?.name ?? e.city.country                      // country
+        row[18] = e.city.region ?? ""                                  // admin1
+        row[21] = e.city.name                                          // location
+        row[22] = String(point.latitude)
+        row[23] = String(point.longitude)
+        row[25] = e.sources.joined(separator: "; ")                    // source
+        row[27] = notes                                                // notes
+        row[28] = text(s.toll.killed)                                  // fatalities
+        row[30] = String(s.updatedAt.seconds)                          // timestamp: last change
+        return row
+    }
+
+    /// An RFC 7946 Feature: a Point at the strike's location or else its city's.
+    public static func feature(_ e: ExportedStrike) -> [UInt8] {
+        let s = e.strike
+        let (point, fromStrike) = e.point
+        var json = JSONWriter(capacity: 512)
+        json.object { f in
+            f.field("type", "Feature")
+            f.field("id", s.id)
+            f.key("geometry")
+            f.object { g in
+                g.field("type", "Point")
+                g.key("coordinates")
+                g.array { c in c.double(point.longitude); c.double(point.latitude) }
+            }
+            f.key("properties")
+            f.object { p in
+                p.field("id", s.id)
+                p.field("city", e.city.name)
+                p.field("city_id", e.city.id)
+                p.field("region", e.city.region)
+                p.field("country", e.city.country)
+                p.field("occurred_at", s.occurredAt)
+                p.field("local_date", s.localDate)
+                p.field("time_precision", s.timePrecision.rawValue)
+                p.field("location_source", fromStrike ? "strike" : "city")
+                p.key("weapons")
+                p.array { a in for w in s.weapons { w.write(to: &a) } }
+                p.field("description", s.description)
+                p.field("damage", s.damage)
+                p.field("killed", s.toll.killed)
+                p.field("injured", s.toll.injured)
+                p.field("toll_as_of", s.toll.asOf)
+                p.field("revisions", s.toll.revisions)
+                p.key("sources")
+                p.array { a in for name in e.sources { a.string(name) } }
+                p.field("merged_into", s.mergedInto)
+                p.field("created_at", s.createdAt)
+                p.field("updated_at", s.updatedAt)
+            }
+        }
+        return json.bytes
+    }
+}
+
+/// The countries of the gazetteer, for ACLED's columns: ISO 3166 alpha-3, numeric, name.
+public struct Country: Sendable, Equatable {
+    public var alpha3: String
+    public var numeric: Int
+    public var name: String
+
+    public init?(code: String) {
+        switch code.uppercased() {
+        case "UA", "UKR": (alpha3, numeric, name) = ("UKR", 804, "Ukraine")
+        case "RU", "RUS": (alpha3, numeric, name) = ("RUS", 643, "Russia")
+        case "BY", "BLR": (alpha3, numeric, name) = ("BLR", 112, "Belarus")
+        case "MD", "MDA": (alpha3, numeric, name) = ("MDA", 498, "Moldova")
+        case "PL", "POL": (alpha3, numeric, name) = ("POL", 616, "Poland")
+        case "RO", "ROU": (alpha3, numeric, name) = ("ROU", 642, "Romania")
+        default: return nil
+        }
+    }
+}

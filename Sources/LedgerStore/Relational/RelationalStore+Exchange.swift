@@ -1,0 +1,170 @@
+import LedgerModel
+
+extension RelationalStore {
+    /// The strikes an export covers, in `(occurred_at, id)` order, from one snapshot: a page
+    /// of `pageSize` strikes at a time (keyset pagination), so memory stays flat.
+    public func exportStrikes(_ q: ExportQuery, _ each: (ExportedStrike) -> Bool) throws(StoreError) {
+        let gazetteer = self.gazetteer
+        try read { db in
+            var after: (Int64, Int64)? = nil
+            while true {
+                var sql = "SELECT \(Self.strikeColumns) FROM strikes s JOIN cities c ON c.id = s.city_id WHERE TRUE"
+                var args: [any SQLBindable] = []
+                q.appendConditions(to: &sql, &args)
+                if let t = q.asOf {
+                    sql += " AND s.created_at <= ?"
+                    args.append(t.seconds)
+                    if !q.includeMerged { sql += " AND (s.merged_into IS NULL OR s.merged_at > ?)"; args.append(t.seconds) }
+                } else if !q.includeMerged {
+                    sql += " AND s.merged_into IS NULL"
+                }
+                if let (at, id) = after {
+                    sql += " AND (s.occurred_at > ? OR (s.occurred_at = ? AND s.id > ?))"
+                    args += [at, at, id]
+                }
+                sql += " ORDER BY s.occurred_at, s.id LIMIT ?"
+                args.append(q.pageSize)
+                var page = try db.rows(sql, args).map(Self.strike)
+                guard let last = page.last else { return }
+                after = (last.occurredAt.seconds, last.id)
+                if let t = q.asOf {
+                    for i in page.indices {
+                        page[i].toll = Toll.derive(from: try Self.facts(ofGroup: try Self.group(of: page[i].id, knownAt: t, db), db),
+                                                   knownAt: t)
+                        // Merged after `asOf`: not merged yet, as known then.
+                        if page[i].mergedInto != nil, (try Self.mergedAt(page[i].id, db) ?? .max) > t.seconds {
+                            page[i].mergedInto = nil
+                        }
+                    }
+                }
+                let sources = try Self.sourceNames(of: page.map(\.id), knownAt: q.asOf, db)
+                for s in page {
+                    let city = gazetteer.cities[s.city.id]
+                        ?? City(id: s.city.id, name: s.city.name, country: "", region: nil, timezone: "UTC", latitude: 0, longitude: 0)
+                    guard each(ExportedStrike(strike: s, city: city, sources: sources[s.id] ?? [])) else { return }
+                }
+                if page.count < q.pageSize { return }
+            }
+        }
+    }
+
+    static func mergedAt(_ id: Int64, _ db: any SQLSession) throws -> Int64? {
+        try db.value("SELECT merged_at FROM strikes WHERE id = ?", [id], as: Int64?.self) ?? nil
+    }
+
+    /// The names of the sources of each strike's counting revisions (its own and those of
+    /// the strikes merged into it), distinct, sorted by their bytes.
+    static func sourceNames(of ids: [Int64], knownAt: Timestamp?, _ db: any SQLSession) throws -> [Int64: [String]] {
+        guard !ids.isEmpty else { return [:] }
+        let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+        // The casts give PostgreSQL the parameters' types (see `group(of:)`).
+        let rows = try db.rows("""
+            WITH RECURSIVE grp(root, id) AS (
+              SELECT s.id, s.id FROM strikes s WHERE s.id IN (\(marks))
+              UNION ALL SELECT grp.root, m.id FROM strikes m JOIN grp ON m.merged_into = grp.id)
+            SELECT DISTINCT grp.root, src.name FROM grp
+            JOIN revisions r ON r.strike_id = grp.id JOIN sources src ON src.id = r.source_id
+            LEFT JOIN revision_voids v ON v.revision_seq = r.seq
+            WHERE (CAST(? AS BIGINT) IS NULL AND v.revision_seq IS NULL)
+               OR (r.recorded_at <= CAST(? AS BIGINT) AND (v.voided_at IS NULL OR v.voided_at > CAST(? AS BIGINT)))
+            """, ids + [knownAt?.seconds, knownAt?.seconds, knownAt?.seconds])
+        var names: [Int64: [String]] = [:]
+        for row in rows { names[row[0] as Int64, default: []].append(row[1]) }
+        for (k, v) in names { names[k] = v.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
+        return names
+    }
+
+    /// The revisions of the strikes an export covers, in seq order, voided ones marked,
+    /// from one snapshot, a page at a time.
+    public func exportRevisions(_ q: ExportQuery, _ each: (ExportedRevision) -> Bool) throws(StoreError) {
+        try read { db in
+            var after: Int64 = 0
+            while true {
+                var sql = """
+                    SELECT r.*, src.name AS source_name, src.kind AS source_kind, src.url AS source_url,
+                      v.voided_at, v.reason AS void_reason, s.occurred_at AS strike_occurred_at, c.id AS city_id,
+                      c.name AS city_name
+                    FROM revisions r JOIN sources src ON src.id = r.source_id
+                    LEFT JOIN revision_voids v ON v.revision_seq = r.seq
+                    JOIN strikes s ON s.id = r.strike_id JOIN cities c ON c.id = s.city_id
+                    WHERE r.seq > ?
+                    """
+                var args: [any SQLBindable] = [after]
+                q.appendConditions(to: &sql, &args)
+                if let t = q.asOf {
+                    sql += " AND r.recorded_at <= ?"
+                    args.append(t.seconds)
+                    if !q.includeMerged { sql += " AND (s.merged_into IS NULL OR s.merged_at > ?)"; args.append(t.seconds) }
+                } else if !q.includeMerged {
+                    sql += " AND s.merged_into IS NULL"
+                }
+                sql += " ORDER BY r.seq LIMIT ?"
+                args.append(q.pageSize)
+                let rows = try db.rows(sql, args)
+                guard let last = rows.last else { return }
+                after = last["seq"]
+                for row in rows {
+                    var r = Self.revision(row)
+                    if let t = q.asOf, let v = r.voided, v.at > t { r.voided = nil }
+                    let e = ExportedRevision(revision: r, city: CityRef(id: row["city_id"], name: row["city_name"]),
+                                             occurredAt: row.timestamp("strike_occurred_at"), sourceURL: row["source_url"])
+                    guard each(e) else { return }
+                }
+                if rows.count < q.pageSize { return }
+            }
+        }
+    }
+
+    /// Writes a batch of import rows in one transaction; see `LedgerStore.importRows`.
+    public func importRows(_ items: [ImportItem], window: Int64, dryRun: Bool) throws(StoreError) -> [ImportOutcome] {
+        let now = self.now
+        let gazetteer = self.gazetteer
+        var outcomes: [ImportOutcome] = []
+        outcomes.reserveCapacity(items.count)
+        do {
+            return try writeEvents { db in
+                outcomes.removeAll(keepingCapacity: true)
+                var events: [EventKey] = []
+                for item in items {
+                    if try db.exists("SELECT 1 FROM import_keys WHERE key = ?", [item.key]) {
+                        outcomes.append(.skipped)
+                        continue
+                    }
+                    let city: City?
+                    if case .id(let id)? = item.report.city { city = gazetteer.cities[id] } else { city = nil }
+                    try db.execute("SAVEPOINT import_row")
+                    do {
+                        let (outcome, event) = try Self.ingest(item.report, city: city, window: item.alwaysNew ? nil : window,
+                                                               now: now, db)
+                        for s in item.moreSources { _ = try Self.findOrCreateSource(s, now: now, db) }
+                        try db.execute("INSERT INTO import_keys (key, strike_id, revision_seq, created_at) VALUES (?, ?, ?, ?)",
+                                       [item.key, outcome.strike.id, outcome.revision?.seq, now.seconds])
+                        try db.execute("RELEASE SAVEPOINT import_row")
+                        if let event { events.append(event) }
+                        let revision = outcome.revision != nil
+                        outcomes.append(outcome.matched ? .matched(strikeId: outcome.strike.id, revision: revision)
+                                                        : .created(strikeId: outcome.strike.id, revision: revision))
+                    } catch let error as StoreError {
+                        try db.execute("ROLLBACK TO SAVEPOINT import_row")
+                        try db.execute("RELEASE SAVEPOINT import_row")
+                        switch error {
+                        case .invalid(let v):
+                            outcomes.append(.refused(field: v.errors.first?.field ?? "row", message: v.errors.first?.message ?? "is invalid"))
+                        case .notFound(let m), .conflict(let m):
+                            outcomes.append(.refused(field: "row", message: m))
+                        default:
+                            throw error
+                        }
+                    }
+                }
+                // A dry run undoes the whole batch (a store error, caught below).
+                if dryRun { throw StoreError.conflict(Self.dryRunMarker) }
+                return (outcomes, events)
+            }
+        } catch .conflict(let m) where m == Self.dryRunMarker {
+            return outcomes
+        }
+    }
+
+    static var dryRunMarker: String { "import dry run: undone" }
+}
