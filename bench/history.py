@@ -39,8 +39,8 @@ class Client:
 
 
 def strike(c, minute):
-    # Strikes in 2019 (outside the bench dataset), an hour apart: no report matches another.
-    t = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(1546300800 + minute * 3600))
+    # Strikes in 2019-2020 (outside the bench dataset), a minute apart.
+    t = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(1546300800 + minute * 60))
     return c.post("/v1/strikes", {"city": "Odesa", "occurred_at": t})["id"]
 
 
@@ -65,7 +65,7 @@ def main():
     ap.add_argument("--block", type=int, default=500)
     a = ap.parse_args()
     c = Client(a.base, a.key)
-    base_minute = int(time.time()) % 100000 * 10  # distinct strikes on each run
+    base_minute = int(time.time()) % 500000  # distinct strikes on each run
 
     long_id = strike(c, base_minute)
     one, block, first_seq = [], [], None

@@ -269,11 +269,11 @@ measure_reads() {
 
   # A slow query must not stall the others: one client loops the 366-day all-city
   # casualties query while wrk asks /healthz.
-  local slow="/v1/casualties?from=2025-01-01&to=2026-01-01" loops
+  local slow="/v1/casualties?from=2025-01-01T00:00:00Z&to=2026-01-01T00:00:00Z"
   R[$e:slow_ms]=$(curl -s -o /dev/null -w '%{time_total}' "$base$slow" | awk '{printf "%.0f", $1 * 1000}')
   R[$e:slow_bytes]=$(curl -s "$base$slow" | wc -c)
   (end=$((SECONDS + ${DURATION%s} + 2)); n=0
-   while [ $SECONDS -lt $end ]; do curl -s -o /dev/null "$base$slow&as_of=2030-01-01T00:00:0$((n % 10))Z"; n=$((n + 1)); done
+   while [ $SECONDS -lt $end ]; do curl -s -o /dev/null "${base}${slow%00Z}$(printf %02d $((n % 60)))Z"; n=$((n + 1)); done
    echo $n >"$WORK/$e/slow.count") &
   local looper=$!
   sleep 1
