@@ -70,7 +70,7 @@ public enum ExportFormat: String, Sendable, CaseIterable {
     public static let strikeColumns = [
         "id", "city", "region", "country", "occurred_at", "local_date", "time_precision", "latitude", "longitude",
         "weapons", "description", "damage", "killed", "injured", "toll_as_of", "revisions", "sources", "merged_into",
-        "created_at", "updated_at",
+        "attack_id", "created_at", "updated_at",
     ]
 
     public static let revisionColumns = [
@@ -113,7 +113,8 @@ public enum ExportFormat: String, Sendable, CaseIterable {
             s.timePrecision.rawValue, text(s.location?.latitude), text(s.location?.longitude),
             s.weapons.isEmpty ? "" : Weapon.encode(s.weapons), s.description ?? "", s.damage ?? "",
             text(s.toll.killed), text(s.toll.injured), s.toll.asOf?.rfc3339 ?? "", String(s.toll.revisions),
-            e.sources.joined(separator: "; "), text(s.mergedInto), s.createdAt.rfc3339, s.updatedAt.rfc3339,
+            e.sources.joined(separator: "; "), text(s.mergedInto), text(s.attackId), s.createdAt.rfc3339,
+            s.updatedAt.rfc3339,
         ]
     }
 
@@ -154,6 +155,7 @@ public enum ExportFormat: String, Sendable, CaseIterable {
         row[25] = e.sources.joined(separator: "; ")                    // source
         row[27] = notes                                                // notes
         row[28] = text(s.toll.killed)                                  // fatalities
+        row[29] = s.attackId.map { "attack_id=\($0)" } ?? ""           // tags: the attack wave it belongs to
         row[30] = String(s.updatedAt.seconds)                          // timestamp: last change
         return row
     }
@@ -194,6 +196,7 @@ public enum ExportFormat: String, Sendable, CaseIterable {
                 p.key("sources")
                 p.array { a in for name in e.sources { a.string(name) } }
                 p.field("merged_into", s.mergedInto)
+                p.field("attack_id", s.attackId)
                 p.field("created_at", s.createdAt)
                 p.field("updated_at", s.updatedAt)
             }

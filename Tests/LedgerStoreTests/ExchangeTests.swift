@@ -229,3 +229,30 @@ final class Mutex_<T: Sendable>: @unchecked Sendable {
     func set(_ v: T) { lock.lock(); value = v; lock.unlock() }
     func get() -> T { lock.lock(); defer { lock.unlock() }; return value }
 }
+
+/// The exports name the attack wave a strike belongs to (issue 17).
+@Suite struct ExportAttackTests {
+    @Test(arguments: Engine.available) func exportsCarryAttackId(_ engine: Engine) throws {
+        try withStore(engine, at: ts("2025-10-13T00:00:00Z")) { store, _, _ in
+            let attack = try store.createAttack(seedNight)
+            let linked = try store.ingest(mayorReport, window: window)
+            _ = try store.link(strikes: [linked.strike.id], toAttack: attack.id)
+            let alone = try store.ingest(Report(city: .name("Kharkiv"), occurredAt: ts("2025-10-11T20:00:00Z"), source: rescuers,
+                                                killed: 1, reportedAt: ts("2025-10-12T00:00:00Z")), window: window)
+            func export(_ format: ExportFormat) throws -> String {
+                var out: [UInt8] = []
+                try store.writeExport(format, ExportQuery(), chunkBytes: 100) { out += $0; return true }
+                return String(decoding: out, as: UTF8.self)
+            }
+            let csv = try export(.csv).split(separator: "\r\n")
+            #expect(csv[0].hasSuffix(",merged_into,attack_id,created_at,updated_at"))
+            #expect(csv.first { $0.hasPrefix("\(linked.strike.id),") }?.contains(",\(attack.id),2025-") == true)
+            #expect(csv.first { $0.hasPrefix("\(alone.strike.id),") }?.contains(",,,2025-") == true, "no merge, no attack: empty columns")
+            let geojson = try JSONValue.parse(Array(try export(.geojson).utf8))
+            guard case .array(let features)? = geojson["features"] else { Issue.record("no features"); return }
+            let ids = features.map { $0["properties"]?["attack_id"] }
+            #expect(ids.contains(.integer(attack.id)) && ids.contains(.null))
+            #expect(try export(.acled).contains(",attack_id=\(attack.id),"), "ACLED's tags")
+        }
+    }
+}
