@@ -13,10 +13,11 @@ let migrationFiles = [
     "0006_revisions_latest.sql",
     "0007_imports.sql",
     "0008_attacks.sql",
+    "0009_weapon_catalogue.sql",
 ]
 
-/// PostgreSQL's own migrations, in `Migrations/postgres/` (the gazetteer, 0002, is the
-/// SQLite file above, shared). SwiftPM embeds resources by file name alone, so these
+/// PostgreSQL's own migrations, in `Migrations/postgres/` (the gazetteer, 0002, and the
+/// weapon catalogue, 0009, are the SQLite files above, shared). SwiftPM embeds resources by file name alone, so these
 /// names must differ from the SQLite ones: hence the `_pg_` in each.
 let postgresMigrationFiles = [
     "postgres/0001_pg_schema.sql",

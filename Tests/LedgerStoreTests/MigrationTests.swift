@@ -120,18 +120,18 @@ struct MigrationFileListTests {
     }
 
     /// The weapon catalogue is data both engines must hold alike (reports and waves name
-    /// its models): the two attack migrations carry the same text between the markers.
-    @Test("0008_attacks.sql and postgres/0006_pg_attacks.sql hold the same weapon catalogue")
+    /// its models): one file, shared, applied on each engine right after the migration
+    /// that makes its tables.
+    @Test("0009_weapon_catalogue.sql follows each engine's attack migration")
     func weaponCatalogueIsTheSameOnBothEngines() throws {
-        func catalogue(_ sql: String) -> Substring? {
-            guard let start = sql.range(of: "-- BEGIN WEAPON CATALOGUE"), let end = sql.range(of: "-- END WEAPON CATALOGUE") else { return nil }
-            return sql[start.lowerBound..<end.upperBound]
+        for (list, attacks) in [(LedgerMigrations.all, "0008_attacks.sql"), (LedgerMigrations.postgres, "0006_pg_attacks.sql")] {
+            let names = list.map(\.name)
+            let at = try #require(names.firstIndex(of: attacks))
+            #expect(names.dropFirst(at + 1).first == "0009_weapon_catalogue.sql")
         }
-        let sqlite = try #require(LedgerMigrations.all.first { $0.name == "0008_attacks.sql" }).sql
-        let postgres = try #require(LedgerMigrations.postgres.first { $0.name == "0006_pg_attacks.sql" }).sql
-        let rows = try #require(catalogue(sqlite))
-        #expect(rows.contains("'Shahed-136', 'drone'"))
-        #expect(catalogue(postgres) == rows)
+        let catalogue = try #require(LedgerMigrations.all.first { $0.name == "0009_weapon_catalogue.sql" }).sql
+        #expect(catalogue.contains("'Shahed-136', 'drone'"))
+        #expect(LedgerMigrations.postgres.first { $0.name == "0009_weapon_catalogue.sql" }?.sql == catalogue)
     }
 
     @Test("Migrations/postgres/, Package.swift and LedgerMigrations.postgres name the same files, in order")
@@ -142,7 +142,7 @@ struct MigrationFileListTests {
         let names = LedgerMigrations.postgres.map(\.name)
         #expect(names == names.sorted())
         #expect(Set(names).count == names.count)
-        // Every file of the folder is in the list; the others are SQLite's, shared (the gazetteer).
+        // Every file of the folder is in the list; the others are SQLite's, shared (the gazetteer, the weapon catalogue).
         #expect(names.filter { !LedgerMigrations.all.map(\.name).contains($0) } == onDisk)
         let manifest = try String(contentsOf: root.appendingPathComponent("Package.swift"), encoding: .utf8)
         for name in onDisk {
