@@ -84,7 +84,7 @@ extension LedgerService {
         }
         let sourceName = q.string("source") ?? "import"
         guard sourceName.count <= 200, !sourceName.unicodeScalars.contains("\u{0}") else {
-            throw APIError.badRequest("query parameter source must be a name of at most 200 characters")
+            throw APIError.badRequest("query parameter source must be a name of at most 200 characters, without U+0000")
         }
         let importer = Importer(store: store, format: format, sourceName: sourceName, window: configuration.matchWindow,
                                 dryRun: dryRun)
