@@ -69,20 +69,9 @@ extension LedgerService {
     }
 
     func listAttackRevisions(_ x: Exchange, _ id: Int64) throws -> Response {
-        let q = try x.query(["limit", "after"])
-        let limit = Int(try q.int("limit", in: 1...500) ?? 50)
-        var after: Int64?
-        if let a = q.string("after") {
-            let c = try Cursor.decode(a)
-            guard c["attack"] == String(id), let seq = c["seq"].flatMap(Int64.init) else {
-                throw APIError.badRequest("query parameter after is not a cursor of this list")
-            }
-            after = seq
+        try historyPage(x, owner: "attack", id, seq: \.seq) { after, limit in
+            try store.attackRevisions(ofAttack: id, after: after, limit: limit)
         }
-        let rows = try store.attackRevisions(ofAttack: id, after: after, limit: limit + 1)
-        let page = Array(rows.prefix(limit))
-        let next = rows.count > limit ? Cursor.encode([("attack", String(id)), ("seq", String(page.last!.seq))]) : nil
-        return Answer.json(.ok, Page(items: page, next: next))
     }
 
     func appendAttackRevision(_ x: Exchange, _ id: Int64) throws -> Response {

@@ -186,19 +186,29 @@ extension LedgerService {
     // MARK: Revisions
 
     func listRevisions(_ x: Exchange, _ id: Int64) throws -> Response {
+        try historyPage(x, owner: "strike", id, seq: \.seq) { after, limit in
+            try store.revisions(ofStrike: id, after: after, limit: limit)
+        }
+    }
+
+    /// A page of a history in `seq` order (a strike's revisions, an attack's): `limit`
+    /// and an opaque `after` cursor that names the owner, so a cursor of one history is
+    /// refused by another.
+    func historyPage<Item: JSONWritable>(_ x: Exchange, owner: String, _ id: Int64, seq: (Item) -> Int64,
+                                         fetch: (_ after: Int64?, _ limit: Int) throws -> [Item]) throws -> Response {
         let q = try x.query(["limit", "after"])
         let limit = Int(try q.int("limit", in: 1...500) ?? 50)
         var after: Int64?
         if let a = q.string("after") {
             let c = try Cursor.decode(a)
-            guard c["strike"] == String(id), let seq = c["seq"].flatMap(Int64.init) else {
+            guard c[owner] == String(id), let s = c["seq"].flatMap(Int64.init) else {
                 throw APIError.badRequest("query parameter after is not a cursor of this list")
             }
-            after = seq
+            after = s
         }
-        let rows = try store.revisions(ofStrike: id, after: after, limit: limit + 1)
+        let rows = try fetch(after, limit + 1)
         let page = Array(rows.prefix(limit))
-        let next = rows.count > limit ? Cursor.encode([("strike", String(id)), ("seq", String(page.last!.seq))]) : nil
+        let next = rows.count > limit ? Cursor.encode([(owner, String(id)), ("seq", String(seq(page.last!)))]) : nil
         return Answer.json(.ok, Page(items: page, next: next))
     }
 

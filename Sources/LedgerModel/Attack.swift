@@ -414,11 +414,7 @@ public struct AttackRevision: Sendable, Equatable, JSONWritable {
             o.key("source"); source.write(to: &o)
             o.field("note", note)
             o.key("voided")
-            if let voided {
-                o.object { v in v.field("at", voided.at); v.field("reason", voided.reason) }
-            } else {
-                o.null()
-            }
+            if let voided { voided.write(to: &o) } else { o.null() }
         }
     }
 }

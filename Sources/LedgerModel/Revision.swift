@@ -35,19 +35,20 @@ public struct Revision: Sendable, Equatable, JSONWritable {
             o.key("source"); source.write(to: &o)
             o.field("note", note)
             o.key("voided")
-            if let voided {
-                o.object { v in v.field("at", voided.at); v.field("reason", voided.reason) }
-            } else {
-                o.null()
-            }
+            if let voided { voided.write(to: &o) } else { o.null() }
         }
     }
 }
 
 /// When and why a revision stopped counting.
-public struct Voiding: Sendable, Equatable {
+public struct Voiding: Sendable, Equatable, JSONWritable {
     public var at: Timestamp
     public var reason: String
+
+    /// `{"at": …, "reason": …}`, as a casualty or attack revision shows it.
+    public func write(to json: inout JSONWriter) {
+        json.object { v in v.field("at", at); v.field("reason", reason) }
+    }
     public init(at: Timestamp, reason: String) { self.at = at; self.reason = reason }
 }
 
