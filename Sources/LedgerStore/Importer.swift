@@ -203,9 +203,21 @@ public final class Importer {
                 report.location = nil
             }
         }
-        let digest = SHA256.hash(data: row.keyMaterial)
-        let key = digest.map { b in String(b >> 4, radix: 16) + String(b & 15, radix: 16) }.joined()
+        let key = Self.naturalKey(row.keyMaterial)
         batch.append(ImportItem(line: row.line, report: report, key: key, alwaysNew: row.alwaysNew, moreSources: row.moreSources))
+    }
+
+    /// A row's natural key: the hex SHA-256 of its key material.
+    static func naturalKey(_ material: [UInt8]) -> String {
+        let hex = Array("0123456789abcdef".utf8)
+        return String(unsafeUninitializedCapacity: 64) { out in
+            var i = 0
+            for b in SHA256.hash(data: material) {
+                out[i] = hex[Int(b >> 4)]; out[i + 1] = hex[Int(b & 15)]
+                i += 2
+            }
+            return i
+        }
     }
 
     private func flush(_ progress: (ImportSummary) -> Void) throws(StoreError) {

@@ -109,10 +109,11 @@ extension RelationalStore {
     public func createAttack(_ new: NewAttack, keeping keeper: AnswerKeeper<Attack>?) throws(StoreError) -> Attack {
         let now = self.now
         return try write { db in
-            let id = try Self.inserted(db.value("""
+            let id = try Self.nextID(of: "attacks", db)
+            try db.execute("""
                 INSERT INTO attacks (id, country, started_at, ended_at, description, created_at, updated_at)
-                VALUES (\(Self.nextID("attacks")), ?, ?, ?, ?, ?, ?) RETURNING id
-                """, [new.country, new.startedAt.seconds, new.endedAt?.seconds, new.description, now.seconds, now.seconds]))
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, [id, new.country, new.startedAt.seconds, new.endedAt?.seconds, new.description, now.seconds, now.seconds])
             let attack = try Self.fullAttack(id, db)
             try AnswerKeeper.keep(keeper, attack, now: now, db)
             return attack
@@ -200,7 +201,7 @@ extension RelationalStore {
     /// Appends an attack event (its seq from the feed's counter) with the attack's counts.
     static func appendAttackEvent(_ kind: ChangeEvent.Kind, attack: Int64, revisionSeq: Int64?, counts: [WeaponCount],
                                   revisions: Int64, now: Timestamp, _ db: any SQLSession) throws -> EventKey {
-        let seq = try inserted(db.value("UPDATE feed_head SET seq = seq + 1 RETURNING seq"))
+        let seq = try nextSeq(db)
         try db.execute("""
             INSERT INTO attack_events (seq, type, attack_id, revision_seq, counts, revisions, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
             """, [seq, kind.rawValue, attack, revisionSeq ?? seq, WeaponCount.encode(counts), revisions, now.seconds])

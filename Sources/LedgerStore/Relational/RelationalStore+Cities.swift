@@ -46,10 +46,10 @@ extension RelationalStore {
                 if let owner = g.owner(of: spelling) { clashes.append("\"\(spelling)\" is already a spelling of \(owner.name)") }
             }
             if !clashes.isEmpty { throw StoreError.conflict(clashes.joined(separator: "; ")) }
-            let id = try Self.inserted(db.value("""
-                INSERT INTO cities (id, name, country, region, timezone, latitude, longitude)
-                VALUES (\(Self.nextID("cities")), ?, ?, ?, ?, ?, ?) RETURNING id
-                """, [new.name, new.country, new.region, new.timezone, new.latitude, new.longitude]))
+            let id = try Self.nextID(of: "cities", db)
+            try db.execute("""
+                INSERT INTO cities (id, name, country, region, timezone, latitude, longitude) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, [id, new.name, new.country, new.region, new.timezone, new.latitude, new.longitude])
             var seen = Set([PlaceName.fold(new.name)])
             for alias in new.aliases where seen.insert(PlaceName.fold(alias)).inserted {
                 try db.execute("INSERT INTO city_aliases (city_id, alias) VALUES (?, ?)", [id, alias])

@@ -9,7 +9,7 @@ extension RelationalStore {
             if try db.exists("SELECT 1 FROM api_keys WHERE name = ?", [name]) {
                 throw StoreError.conflict("a key named \(name) exists already")
             }
-            try db.execute("INSERT INTO api_keys (id, name, role, key_hash, created_at) VALUES (\(Self.nextID("api_keys")), ?, ?, ?, ?)", [name, role.rawValue, APIKey.hash(key), now.seconds])
+            try db.execute("INSERT INTO api_keys (id, name, role, key_hash, created_at) VALUES (?, ?, ?, ?, ?)", [try Self.nextID(of: "api_keys", db), name, role.rawValue, APIKey.hash(key), now.seconds])
         }
         return key
     }

@@ -55,17 +55,22 @@ extension RelationalStore {
             toll = try self.toll(ofGroup: ids, adding: new, revisions: strike.toll.revisions + 1, db)
         }
         let event = try appendEvent(.revision, strike: strike, toll: toll, now: now, db)
-        try db.execute("""
-            INSERT INTO revisions (seq, strike_id, killed, injured, reported_at, recorded_at, source_id, note)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, [event.seq, strike.id, figures.killed, figures.injured, reportedAt.seconds, now.seconds,
-                             source.id, figures.note])
+        try insertRevision(seq: event.seq, strikeId: strike.id, figures, reportedAt: reportedAt, source: source.id, now: now, db)
         try storeToll(toll, on: strike.id, now: now, db)
         try refreshStatement(root: strike.id, group: ids, source: source.id, db)
         try refreshRange(of: strike.id, db)
         let revision = Revision(seq: event.seq, strikeId: strike.id, killed: figures.killed, injured: figures.injured,
                                 reportedAt: reportedAt, recordedAt: now, source: source.ref, note: figures.note, voided: nil)
         return (RevisionWrite(revision: revision, toll: toll), event)
+    }
+
+    /// The revision row of a change event `seq`.
+    static func insertRevision(seq: Int64, strikeId: Int64, _ figures: Figures, reportedAt: Timestamp, source: Int64,
+                               now: Timestamp, _ db: any SQLSession) throws {
+        try db.execute("""
+            INSERT INTO revisions (seq, strike_id, killed, injured, reported_at, recorded_at, source_id, note)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, [seq, strikeId, figures.killed, figures.injured, reportedAt.seconds, now.seconds, source, figures.note])
     }
 
     /// Voids a revision: it stays in the history and stops counting. 409 the second time.

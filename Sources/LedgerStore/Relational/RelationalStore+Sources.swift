@@ -23,8 +23,9 @@ extension RelationalStore {
         if let row = try db.row("SELECT * FROM sources WHERE kind = ? AND name = ? AND coalesce(url, '') = ?", [new.kind.rawValue, new.name, new.url ?? ""]) {
             return (source(row), false)
         }
-        let id = try inserted(db.value("INSERT INTO sources (id, name, kind, url, reliability, created_at) VALUES (\(nextID("sources")), ?, ?, ?, ?, ?) RETURNING id",
-                                       [new.name, new.kind.rawValue, new.url, new.reliability?.rawValue, now.seconds]))
+        let id = try nextID(of: "sources", db)
+        try db.execute("INSERT INTO sources (id, name, kind, url, reliability, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                       [id, new.name, new.kind.rawValue, new.url, new.reliability?.rawValue, now.seconds])
         let s = Source(id: id, name: new.name, kind: new.kind, url: new.url, reliability: new.reliability, createdAt: now)
         return (s, true)
     }

@@ -74,13 +74,15 @@ extension RelationalStore {
 
     static func insertStrike(_ new: NewStrike, city: City, now: Timestamp, _ db: any SQLSession) throws -> Int64 {
         guard let zone = Zone(city.timezone) else { throw StoreError.database("city \(city.id) has unknown zone \(city.timezone)") }
-        return try inserted(db.value("""
+        let id = try nextID(of: "strikes", db)
+        try db.execute("""
             INSERT INTO strikes (id, city_id, occurred_at, time_precision, local_date, latitude, longitude, weapons,
                                  description, damage, created_at, updated_at, attack_id)
-            VALUES (\(nextID("strikes")), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
-            """, [city.id, new.occurredAt.seconds, new.timePrecision.rawValue,
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [id, city.id, new.occurredAt.seconds, new.timePrecision.rawValue,
                              zone.localDate(of: new.occurredAt).description, new.location?.latitude, new.location?.longitude,
-                             Weapon.encode(new.weapons), new.description, new.damage, now.seconds, now.seconds, new.attackId]))
+                             Weapon.encode(new.weapons), new.description, new.damage, now.seconds, now.seconds, new.attackId])
+        return id
     }
 
     public func createStrike(_ new: NewStrike, keeping keeper: AnswerKeeper<Strike>?) throws(StoreError) -> Strike {
@@ -198,19 +200,23 @@ extension RelationalStore {
     /// Appends a change event carrying the toll right after it; returns its seq.
     static func appendEvent(_ kind: ChangeEvent.Kind, strike: Strike, merged: Strike? = nil, revisionSeq: Int64? = nil,
                             toll: Toll, now: Timestamp, _ db: any SQLSession) throws -> EventKey {
-        // Seqs come from the one-row counter, updated inside the writing transaction: the
-        // row lock it takes orders concurrent writers, so seq order is commit order on
-        // every engine (a PostgreSQL sequence would hand out seqs at insert time instead,
-        // and a poller could see seq 11 commit before seq 10 and skip 10 for good).
-        let seq = try inserted(db.value("UPDATE feed_head SET seq = seq + 1 RETURNING seq"))
+        try appendEvent(kind, strikeId: strike.id, cityId: strike.city.id, attackId: strike.attackId,
+                        mergedId: merged?.id, mergedCityId: merged?.city.id, revisionSeq: revisionSeq, toll: toll, now: now, db)
+    }
+
+    /// `appendEvent` by ids, for a writer that knows them without a `Strike` (an import's new strike).
+    static func appendEvent(_ kind: ChangeEvent.Kind, strikeId: Int64, cityId: Int64, attackId: Int64?,
+                            mergedId: Int64? = nil, mergedCityId: Int64? = nil, revisionSeq: Int64? = nil,
+                            toll: Toll, now: Timestamp, _ db: any SQLSession) throws -> EventKey {
+        let seq = try nextSeq(db)
         try db.execute("""
             INSERT INTO change_events (seq, type, strike_id, merged_strike_id, merged_city_id, revision_seq, city_id,
                                        toll_killed, toll_injured, toll_as_of, toll_revisions, created_at, attack_id)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, [seq, kind.rawValue, strike.id, merged?.id, merged?.city.id, revisionSeq, strike.city.id,
-                             toll.killed, toll.injured, toll.asOf?.seconds, toll.revisions, now.seconds, strike.attackId])
-        return EventKey(seq: seq, strikeId: strike.id, mergedStrikeId: merged?.id, cityId: strike.city.id,
-                        mergedCityId: merged?.city.id, attackId: strike.attackId)
+            """, [seq, kind.rawValue, strikeId, mergedId, mergedCityId, revisionSeq, cityId,
+                             toll.killed, toll.injured, toll.asOf?.seconds, toll.revisions, now.seconds, attackId])
+        return EventKey(seq: seq, strikeId: strikeId, mergedStrikeId: mergedId, cityId: cityId,
+                        mergedCityId: mergedCityId, attackId: attackId)
     }
 
     /// Merges strike `id` into strike `into` (following chains). The merged strike keeps

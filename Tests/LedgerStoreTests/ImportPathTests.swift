@@ -1,0 +1,102 @@
+import LedgerModel
+import Testing
+@testable import LedgerStore
+
+/// An import row that makes a new strike is written by a short path of its own
+/// (`importNewStrike`); these tests keep it equal, row for row in every table, to the
+/// report path that POST /v1/reports takes.
+@Suite struct ImportPathTests {
+    static let named = [NewSource(name: "Vitali Klitschko", kind: .official, url: "https://t.me/vitaliy_klitschko"),
+                        NewSource(name: "ACLED", kind: .other)]
+    static let extra = NewSource(name: "Suspilne", kind: .media)
+
+    /// Rows of every shape the short path takes: killed only, injured only, both, a
+    /// location, weapons, a description and damage, a stated report time, a second source,
+    /// two in one city within the window (the second matches the first), one always new.
+    static func reports(source: (Int) -> SourceSpec) -> [(Report, alwaysNew: Bool, more: [NewSource])] {
+        let at = ts("2025-10-09T22:10:00Z")
+        return [
+            (Report(city: .id(kyivId), occurredAt: at, source: source(0), killed: 3, injured: 3), false, []),
+            (Report(city: .id(kharkivId), occurredAt: at, timePrecision: .hour, source: source(1), injured: 7,
+                    location: Location(latitude: 50.0, longitude: 36.2), note: "a note"), false, [extra]),
+            (Report(city: .id(odesaId), occurredAt: at, timePrecision: .day, source: source(0), killed: 1,
+                    reportedAt: ts("2025-10-10T06:00:00Z"), weapons: [Weapon(kind: .drone, model: "Shahed-136", count: 4)],
+                    description: "a warehouse", damage: "roof"), false, []),
+            (Report(city: .id(kyivId), occurredAt: at.adding(seconds: 600), source: source(1), killed: 4), false, [extra]),
+            (Report(city: .id(kyivId), occurredAt: at.adding(seconds: 900), source: source(0), killed: 0, injured: 0), true, []),
+        ]
+    }
+
+    /// Every row of the tables an import writes, in a fixed order.
+    func dump(_ store: any LedgerStore) throws -> [String: [[SQLValue]]] {
+        let relational = try #require(store as? any RelationalStore)
+        var tables: [String: [[SQLValue]]] = [:]
+        for (table, order) in [("strikes", "id"), ("change_events", "seq"), ("revisions", "seq"), ("sources", "id"),
+                               ("strike_statements", "strike_id, source_id"), ("import_keys", "key"), ("feed_head", "seq")] {
+            tables[table] = try relational.read { db in try db.rows("SELECT * FROM \(table) ORDER BY \(order)", []).map(\.values) }
+        }
+        return tables
+    }
+
+    @Test(arguments: Engine.available) func newStrikesAreWrittenAsTheReportPathWritesThem(_ engine: Engine) throws {
+        try withStore(engine) { short, clock, _ in
+            try withStore(engine) { reportPath, otherClock, _ in
+                // The same sources, with the same ids, in both.
+                let ids = try Self.named.map { try short.findOrCreateSource($0).0.id }
+                #expect(try Self.named.map { try reportPath.findOrCreateSource($0).0.id } == ids)
+                clock.advance(60); otherClock.advance(60)
+
+                // Inline sources take the short path; a source named by id takes the report path.
+                func items(_ source: (Int) -> SourceSpec) -> [ImportItem] {
+                    Self.reports(source: source).enumerated().map { i, r in
+                        ImportItem(line: i + 2, report: r.0, key: "row-\(i)", alwaysNew: r.alwaysNew, moreSources: r.more)
+                    }
+                }
+                let a = try short.importRows(items { .inline(Self.named[$0]) }, window: window, dryRun: false)
+                let b = try reportPath.importRows(items { .id(ids[$0]) }, window: window, dryRun: false)
+                #expect(a == b)
+                #expect(a.filter { if case .created = $0 { true } else { false } }.count == 4)
+                #expect(a[3] == .matched(strikeId: 1, revision: true))
+                let (x, y) = (try dump(short), try dump(reportPath))
+                for table in x.keys.sorted() {
+                    #expect(x[table] == y[table], "table \(table)")
+                }
+                #expect(x["strikes"]?.count == 4)
+                #expect(x["sources"]?.count == 3)
+                // What a reader sees of it: the toll and its range.
+                let odesa = try short.strike(id: 3)
+                #expect(odesa.toll.killed == 1)
+                #expect(odesa.toll.asOf == ts("2025-10-10T06:00:00Z"))
+            }
+        }
+    }
+
+    /// The comparison above holds only if the short path is taken: it is, for every row
+    /// but the one that matches a stored strike, and for none named by source id.
+    @Test(arguments: Engine.available) func theShortPathTakesRowsThatMakeAStrike(_ engine: Engine) throws {
+        try withStore(engine) { store, _, _ in
+            let relational = try #require(store as? any RelationalStore)
+            let S = type(of: relational)
+            let city = { (r: Report) -> City in
+                guard case .id(let id)? = r.city, let c = store.gazetteer.cities[id] else { fatalError("a city id") }
+                return c
+            }
+            let taken: [Bool] = try relational.writeEvents { db in
+                var sources = SourceCache()
+                var taken: [Bool] = []
+                for (i, r) in Self.reports(source: { .inline(Self.named[$0]) }).enumerated() {
+                    let item = ImportItem(line: i, report: r.0, key: "k\(i)", alwaysNew: r.alwaysNew, moreSources: r.more)
+                    taken.append(try S.importNewStrike(item, city: city(r.0), window: window, now: store.now,
+                                                       sources: &sources, db) != nil)
+                }
+                let byId = ImportItem(line: 9, report: Report(city: .id(odesaId), occurredAt: ts("2025-01-01T00:00:00Z"),
+                                                              source: .id(1), killed: 1),
+                                      key: "k9", alwaysNew: true, moreSources: [])
+                taken.append(try S.importNewStrike(byId, city: city(byId.report), window: window, now: store.now,
+                                                   sources: &sources, db) != nil)
+                return (taken, [])
+            }
+            #expect(taken == [true, true, true, false, true, false])
+        }
+    }
+}
