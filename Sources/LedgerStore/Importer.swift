@@ -1,4 +1,5 @@
 import Crypto
+import Dispatch
 import LedgerModel
 
 /// What an import did, row by row, summed up.
@@ -86,7 +87,10 @@ public struct ImportSummary: Sendable, Equatable, JSONWritable {
 }
 
 /// Reads an import file row by row, checks each row, and writes the valid ones in batches,
-/// one transaction per batch: memory holds one chunk of input and one batch.
+/// one transaction per batch: memory holds one chunk of input and two batches. Reading and
+/// writing overlap: the next batch is read and checked while the last one is written (on
+/// another thread), and a batch is written only once the one before it is committed, so
+/// rows go in in file order and a row's duplicate in a later batch is always skipped.
 public final class Importer {
     public let store: LedgerStore
     public let format: ImportFormat
@@ -98,6 +102,10 @@ public final class Importer {
     private var summary = ImportSummary()
     private var unknown: [String: Int] = [:]
     private var batch: [ImportItem] = []
+    /// The batch being written, if any.
+    private var writing: BatchWrite?
+    /// Cities by the names the file spells them with (a file names few places many times).
+    private var cityByName: [String: City] = [:]
 
     public init(store: LedgerStore, format: ImportFormat, sourceName: String, window: Int64, dryRun: Bool,
                 batchSize: Int = 2000) {
@@ -110,6 +118,8 @@ public final class Importer {
     /// Runs the import; `progress` is called after each batch with the summary so far.
     public func run(_ source: @escaping CSVReader.Source,
                     progress: (ImportSummary) -> Void = { _ in }) throws(StoreError) -> ImportSummary {
+        // Never return while a batch is still being written.
+        defer { _ = try? writing?.outcomes() }
         switch format {
         case .csv, .acled:
             let reader = CSVReader(source: source)
@@ -156,6 +166,7 @@ public final class Importer {
             summary.bytesRead = reader.bytesRead
         }
         try flush(progress)
+        try settle(progress)
         summary.unknownCities = unknown.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { name, rows in
             ImportSummary.UnknownCity(name: name, suggestions: store.gazetteer.suggestions(for: name), rows: rows)
         }
@@ -178,7 +189,7 @@ public final class Importer {
         var report = row.report
         let gazetteer = store.gazetteer
         guard let name = report.city else { refuse([ImportRowError(line: row.line, field: row.fileField("city"), message: "is required")]); return }
-        guard let city = gazetteer.city(named: name) else {
+        guard let city = city(named: name, gazetteer) else {
             let text: String
             switch name {
             case .id(let id): text = String(id)
@@ -220,10 +231,28 @@ public final class Importer {
         }
     }
 
+    private func city(named name: CityName, _ gazetteer: Gazetteer) -> City? {
+        guard case .name(let spelling) = name else { return gazetteer.city(named: name) }
+        if let city = cityByName[spelling] { return city }
+        let city = gazetteer.city(named: name)
+        if let city, cityByName.count < 10_000 { cityByName[spelling] = city }
+        return city
+    }
+
+    /// Starts writing the batch read so far, once the batch before it is written.
     private func flush(_ progress: (ImportSummary) -> Void) throws(StoreError) {
+        try settle(progress)
         guard !batch.isEmpty else { progress(summary); return }
-        let outcomes = try store.importRows(batch, window: window, dryRun: dryRun)
-        for (item, outcome) in zip(batch, outcomes) {
+        writing = BatchWrite(batch, to: store, window: window, dryRun: dryRun)
+        batch.removeAll(keepingCapacity: true)
+    }
+
+    /// Waits for the batch being written, and counts what became of its rows.
+    private func settle(_ progress: (ImportSummary) -> Void) throws(StoreError) {
+        guard let write = writing else { return }
+        writing = nil
+        let outcomes = try write.outcomes()
+        for (item, outcome) in zip(write.items, outcomes) {
             switch outcome {
             case .created(_, let revision):
                 summary.strikesCreated += 1
@@ -237,7 +266,33 @@ public final class Importer {
                 refuse([ImportRowError(line: item.line, field: field, message: message)])
             }
         }
-        batch.removeAll(keepingCapacity: true)
         progress(summary)
+    }
+}
+
+/// One batch of an import, written by `LedgerStore.importRows` on a thread of its own.
+private final class BatchWrite: @unchecked Sendable {
+    let items: [ImportItem]
+    private let done = DispatchSemaphore(value: 0)
+    // Written once, before `done` is signalled; read only after waiting on it.
+    private var result: Result<[ImportOutcome], StoreError> = .success([])
+
+    init(_ items: [ImportItem], to store: any LedgerStore, window: Int64, dryRun: Bool) {
+        self.items = items
+        DispatchQueue.global().async { [self] in
+            do throws(StoreError) {
+                result = .success(try store.importRows(items, window: window, dryRun: dryRun))
+            } catch {
+                result = .failure(error)
+            }
+            done.signal()
+        }
+    }
+
+    /// What became of each row, once written.
+    func outcomes() throws(StoreError) -> [ImportOutcome] {
+        done.wait()
+        done.signal()
+        return try result.get()
     }
 }
