@@ -15,21 +15,19 @@ public enum CSV {
 
     /// Appends one field, quoted only when it must be.
     public static func appendField(_ field: String, to out: inout [UInt8]) {
-        var needsQuotes = false
-        for b in field.utf8 where b == 44 || b == 34 || b == 10 || b == 13 {
-            needsQuotes = true
-            break
+        var field = field
+        field.withUTF8 { bytes in
+            guard bytes.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) else {
+                out.append(contentsOf: bytes)
+                return
+            }
+            out.append(34)
+            for b in bytes {
+                if b == 34 { out.append(34) }
+                out.append(b)
+            }
+            out.append(34)
         }
-        guard needsQuotes else {
-            out.append(contentsOf: field.utf8)
-            return
-        }
-        out.append(34)
-        for b in field.utf8 {
-            if b == 34 { out.append(34) }
-            out.append(b)
-        }
-        out.append(34)
     }
 
     /// One record as a string, with its CRLF (for tests and small outputs).

@@ -100,3 +100,32 @@ import Testing
         }
     }
 }
+
+/// Exports name each strike's sources from its statements; a walk of its group's history
+/// (what an `as_of` export does) must name the same ones, after merges and voids.
+@Suite struct ExportSourceTests {
+    @Test(arguments: Engine.available) func statementsNameTheSourcesAWalkFinds(_ engine: Engine) throws {
+        try withStore(engine) { store, clock, _ in
+            let a = try store.ingest(mayorReport, window: window).strike
+            _ = try store.appendRevision(toStrike: a.id, Figures(killed: 4, injured: nil, source: president))
+            let voided = try store.appendRevision(toStrike: a.id, Figures(killed: nil, injured: 9, source: rescuers))
+            _ = try store.voidRevision(seq: voided.revision.seq, reason: "wrong strike")
+            clock.advance(3600)
+            let b = try store.ingest(Report(city: .id(kyivId), occurredAt: ts("2025-10-10T09:00:00Z"), source: rescuers,
+                                            injured: 2), window: 60).strike
+            let c = try store.ingest(Report(city: .id(odesaId), occurredAt: ts("2025-10-10T09:00:00Z"), source: rescuers,
+                                            killed: 1), window: 60).strike
+            _ = try store.merge(strike: b.id, into: a.id)
+            clock.advance(60)
+            let relational = try #require(store as? any RelationalStore)
+            let S = type(of: relational)
+            let page = try [a.id, b.id, c.id].map { try store.strike(id: $0) }
+            let (now, walked) = try relational.read { db in
+                (try S.sourceNames(of: page, knownAt: nil, db), try S.sourceNames(of: page, knownAt: store.now, db))
+            }
+            #expect(now == walked)
+            #expect(now[a.id] == ["State Emergency Service", "Vitali Klitschko", "Volodymyr Zelensky"])
+            #expect(now[c.id] == ["State Emergency Service"])
+        }
+    }
+}

@@ -37,7 +37,7 @@ extension RelationalStore {
                         }
                     }
                 }
-                let sources = try Self.sourceNames(of: page.map(\.id), knownAt: q.asOf, db)
+                let sources = try Self.sourceNames(of: page, knownAt: q.asOf, db)
                 for s in page {
                     let city = gazetteer.cities[s.city.id]
                         ?? City(id: s.city.id, name: s.city.name, country: "", region: nil, timezone: "UTC", latitude: 0, longitude: 0)
@@ -54,23 +54,42 @@ extension RelationalStore {
 
     /// The names of the sources of each strike's counting revisions (its own and those of
     /// the strikes merged into it), distinct, sorted by their bytes.
-    static func sourceNames(of ids: [Int64], knownAt: Timestamp?, _ db: any SQLSession) throws -> [Int64: [String]] {
-        guard !ids.isEmpty else { return [:] }
-        let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
-        // The casts give PostgreSQL the parameters' types (see `group(of:)`).
-        let rows = try db.rows("""
-            WITH RECURSIVE grp(root, id) AS (
-              SELECT s.id, s.id FROM strikes s WHERE s.id IN (\(marks))
-              UNION ALL SELECT grp.root, m.id FROM strikes m JOIN grp ON m.merged_into = grp.id)
-            SELECT DISTINCT grp.root, src.name FROM grp
-            JOIN revisions r ON r.strike_id = grp.id JOIN sources src ON src.id = r.source_id
-            LEFT JOIN revision_voids v ON v.revision_seq = r.seq
-            WHERE (CAST(? AS BIGINT) IS NULL AND v.revision_seq IS NULL)
-               OR (r.recorded_at <= CAST(? AS BIGINT) AND (v.voided_at IS NULL OR v.voided_at > CAST(? AS BIGINT)))
-            """, ids + [knownAt?.seconds, knownAt?.seconds, knownAt?.seconds])
+    static func sourceNames(of page: [Strike], knownAt: Timestamp?, _ db: any SQLSession) throws -> [Int64: [String]] {
         var names: [Int64: [String]] = [:]
-        for row in rows { names[row[0] as Int64, default: []].append(row[1]) }
-        for (k, v) in names { names[k] = v.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
+        var walked = page.map(\.id)
+        if knownAt == nil {
+            // As things stand, a root's are the sources of its statements: every revision
+            // states a figure, so each source of a counting revision of the group has its
+            // statement on the root (one index probe, not a walk of the group's history).
+            let roots = page.filter { $0.mergedInto == nil }.map(\.id)
+            walked = page.filter { $0.mergedInto != nil }.map(\.id)
+            if !roots.isEmpty {
+                let marks = Array(repeating: "?", count: roots.count).joined(separator: ",")
+                for row in try db.rows("""
+                    SELECT st.strike_id, src.name FROM strike_statements st JOIN sources src ON src.id = st.source_id
+                    WHERE st.strike_id IN (\(marks))
+                    """, roots) {
+                    names[row[0] as Int64, default: []].append(row[1])
+                }
+            }
+        }
+        if !walked.isEmpty {
+            let marks = Array(repeating: "?", count: walked.count).joined(separator: ",")
+            // The casts give PostgreSQL the parameters' types (see `group(of:)`).
+            for row in try db.rows("""
+                WITH RECURSIVE grp(root, id) AS (
+                  SELECT s.id, s.id FROM strikes s WHERE s.id IN (\(marks))
+                  UNION ALL SELECT grp.root, m.id FROM strikes m JOIN grp ON m.merged_into = grp.id)
+                SELECT DISTINCT grp.root, src.name FROM grp
+                JOIN revisions r ON r.strike_id = grp.id JOIN sources src ON src.id = r.source_id
+                LEFT JOIN revision_voids v ON v.revision_seq = r.seq
+                WHERE (CAST(? AS BIGINT) IS NULL AND v.revision_seq IS NULL)
+                   OR (r.recorded_at <= CAST(? AS BIGINT) AND (v.voided_at IS NULL OR v.voided_at > CAST(? AS BIGINT)))
+                """, walked + [knownAt?.seconds, knownAt?.seconds, knownAt?.seconds]) {
+                names[row[0] as Int64, default: []].append(row[1])
+            }
+        }
+        for (k, v) in names { names[k] = Array(Set(v)).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
         return names
     }
 
