@@ -209,6 +209,8 @@ extension RelationalStore {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [seq, kind.rawValue, strike.id, merged?.id, merged?.city.id, revisionSeq, strike.city.id,
                              toll.killed, toll.injured, toll.asOf?.seconds, toll.revisions, now.seconds, strike.attackId])
+        // The webhook outbox, in the same transaction: committed with the event, or not at all.
+        try enqueueDeliveries(kind, seq: seq, strike: strike, merged: merged, now: now, db)
         return EventKey(seq: seq, strikeId: strike.id, mergedStrikeId: merged?.id, cityId: strike.city.id,
                         mergedCityId: merged?.city.id, attackId: strike.attackId)
     }
