@@ -22,8 +22,8 @@ extension LedgerService {
         var types = Subscription.eventKinds
         if let names = r.stringList("types", maxLength: 20, maxCount: 3) {
             let kinds = names.compactMap { name in Subscription.eventKinds.first { $0.rawValue == name } }
-            if kinds.count != names.count || names.isEmpty {
-                r.fail("types", "must be a non-empty array of revision, void, merge")
+            if kinds.count != names.count || names.isEmpty || Set(names).count != names.count {
+                r.fail("types", "must be a non-empty array of distinct types among revision, void, merge")
             } else {
                 types = Subscription.eventKinds.filter(kinds.contains)
             }

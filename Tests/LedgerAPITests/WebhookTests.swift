@@ -1,6 +1,7 @@
 import Foundation
 @testable import LedgerAPI
 import LedgerModel
+import LedgerSQLite
 import Testing
 
 /// Webhooks (issue 16): subscriptions, signed deliveries to a real receiver, retries,
@@ -50,7 +51,9 @@ import Testing
             let j = expectProblem(ledger.admin.post("/v1/subscriptions", #"{"url": "\#(url)"}"#), 422, "\(url)")
             #expect(j["errors"][0]["field"].string == "url")
         }
-        expectProblem(ledger.admin.post("/v1/subscriptions", #"{"url": "https://a.example/", "types": ["attack_revision"]}"#), 422)
+        for types in [#"["attack_revision"]"#, "[]", #"["void", "void"]"#] {
+            expectProblem(ledger.admin.post("/v1/subscriptions", #"{"url": "https://a.example/", "types": \#(types)}"#), 422, "\(types)")
+        }
 
         let paused = ledger.admin.patch("/v1/subscriptions/\(id)", #"{"active": false}"#)
         #expect(paused["status"].string == "paused")
@@ -230,5 +233,30 @@ import Testing
         #expect(attempt["error"].string?.contains("refused") == true, "\(attempt)")
         #expect(attempt["status_code"].isNull)
         #expect(receiver.hits.isEmpty)
+    }
+
+    /// Two processes on one database (two stores, two couriers): each event goes out once
+    /// between them, in order, as the subscription's lease allows one sender at a time.
+    @Test func twoCouriersOnOneDatabaseSendEachEventOnce() throws {
+        let ledger = try Ledger()
+        let receiver = try WebhookReceiver()
+        defer { receiver.stop() }
+        let sub = Self.subscribe(ledger, receiver)
+        let second = try SQLiteStore(path: ledger.directory.appendingPathComponent("test.sqlite").path)
+        var c = WebhookConfiguration()
+        c.allowPrivateAddresses = true
+        c.pollInterval = .milliseconds(5)
+        let couriers = [Self.courier(ledger), WebhookCourier(store: second, configuration: c)]
+        couriers[1].start()
+        defer { couriers.forEach { $0.stop() } }
+        let s = ledger.strike(at: "2025-10-10T02:30:00Z")
+        for k in 1...30 { ledger.revision(s, killed: k, reportedAt: "2025-10-10T03:00:00Z") }
+        #expect(eventually { receiver.hits.count >= 30 })
+        Thread.sleep(forTimeInterval: 0.3)  // room for a duplicate to show, were there one
+        let seqs = receiver.hits.compactMap { $0.id?.split(separator: "_").last.flatMap { Int($0) } }
+        #expect(seqs.count == 30 && seqs == seqs.sorted() && Set(seqs).count == 30, "\(seqs)")
+        #expect(receiver.hits.allSatisfy { $0.id?.hasPrefix("msg_\(sub.id)_") == true })
+        let sent = couriers.map { $0.delivered.load(ordering: .relaxed) }
+        #expect(sent.reduce(0, +) == 30, "\(sent)")
     }
 }
