@@ -2,7 +2,7 @@
 """Helper of 65-webhooks.sh: webhooks against a real receiver, signatures checked by the
 `standardwebhooks` reference library, and a kill -9 with deliveries pending.
 
-  webhooks.py BIN WORKDIR
+  webhooks.py BIN WORKDIR [POSTGRES_URL]
 
 1. A receiver on 127.0.0.1 (an ephemeral port) answers 503 to everything at first.
 2. A server (BIN serve --allow-private-webhooks, fast retries) gets two subscriptions and
@@ -13,6 +13,8 @@
    request verified by standardwebhooks with the subscription's secret, a repeat with
    the same webhook-id as before the kill, and `data` the item GET /v1/changes has.
 5. A rotated secret: the next delivery verifies with the old secret and the new one.
+6. With POSTGRES_URL (an empty database): two servers on it, writes spread over both,
+   every event delivered exactly once between them (the receiver never fails), in order.
 """
 import http.client
 import http.server
@@ -70,9 +72,10 @@ class Receiver:
 
 
 def start(binary, db):
-    proc = subprocess.Popen([binary, "serve", "--db", db, "--port", "0", "--allow-private-webhooks",
+    env = dict(os.environ, STRIKELEDGER_DB=db)  # a postgres:// URL stays off the command line
+    proc = subprocess.Popen([binary, "serve", "--port", "0", "--allow-private-webhooks",
                              "--webhook-retry-delays", "0.2,0.5,1"],
-                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         line = proc.stderr.readline()
@@ -104,11 +107,48 @@ def wait(what, condition, seconds=90):
     sys.exit(f"webhooks: FAIL: timed out waiting for {what}")
 
 
+def admin_key(binary, db):
+    return subprocess.check_output([binary, "keys", "create", "--name", "hooks-admin", "--role", "admin"],
+                                   text=True, env=dict(os.environ, STRIKELEDGER_DB=db)).strip()
+
+
+def two_processes(binary, db, receiver, events=50):
+    key = admin_key(binary, db)
+    servers = [start(binary, db), start(binary, db)]
+    try:
+        ports = [port for _, port in servers]
+        status, sub = call(ports[0], "POST", "/v1/subscriptions", key, {"url": f"http://127.0.0.1:{receiver.port}/pg"})
+        assert status == 201, sub
+        receiver.secrets["/pg"] = [sub["secret"]]
+        status, strike = call(ports[1], "POST", "/v1/strikes", key, {"city": "Odesa", "occurred_at": "2025-10-10T02:30:00Z"})
+        assert status == 201, strike
+        for n in range(events):
+            status, r = call(ports[n % 2], "POST", f"/v1/strikes/{strike['id']}/revisions", key,
+                             {"killed": n, "reported_at": "2025-10-10T03:00:00Z", "source": {"name": "CI", "kind": "other"}})
+            assert status == 201, r
+        ids = lambda: [i for p, i, _, _ in list(receiver.hits) if p == "/pg"]
+        wait("every delivery on PostgreSQL", lambda: len(set(ids())) == events)
+        time.sleep(1)  # room for a duplicate to show, were there one
+        got = ids()
+        seqs = [int(i.rsplit("_", 1)[1]) for i in got]
+        assert len(got) == events and seqs == sorted(seqs), f"PostgreSQL: not exactly once, in order: {seqs}"
+        sent = []
+        for port in ports:
+            metrics = call(port, "GET", "/metrics", key)[1].decode()
+            sent.append(int(float(re.search(r"^strikeledger_webhook_deliveries (\S+)", metrics, re.M).group(1))))
+        assert sum(sent) == events, sent
+        print(f"webhooks: PostgreSQL, two servers: {events} events delivered exactly once, in order "
+              f"(sent by each: {sent})")
+    finally:
+        for proc, _ in servers:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=15)
+
+
 def main():
     binary, work = sys.argv[1], sys.argv[2]
     db = os.path.join(work, "webhooks.sqlite")
-    key = subprocess.check_output([binary, "keys", "create", "--db", db, "--name", "hooks-admin", "--role", "admin"],
-                                  text=True).strip()
+    key = admin_key(binary, db)
     receiver = Receiver()
     proc, port = start(binary, db)
     subs = {}
@@ -173,6 +213,11 @@ def main():
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=15)
+
+    if len(sys.argv) > 3:
+        two_processes(binary, sys.argv[3], receiver)
+    else:
+        print("webhooks: PostgreSQL part SKIPPED (no STRIKELEDGER_TEST_POSTGRES)")
 
     if receiver.failures:
         print("webhooks: FAIL: signatures standardwebhooks refused:", *receiver.failures[:10], sep="\n  ")
