@@ -10,10 +10,11 @@ final class WebhookReceiver {
     let answers: Answers
     private let server: HTTPServer
 
-    init(failFirst: Int = 0, delay: Duration = .zero, redirect: Bool = false) throws {
+    /// `port` 0 picks a free one; another brings a receiver back where one was.
+    init(failFirst: Int = 0, delay: Duration = .zero, redirect: Bool = false, port: Int = 0) throws {
         answers = Answers(failFirst: failFirst, delay: delay, redirect: redirect)
         var c = ServerConfiguration()
-        c.port = 0
+        c.port = port
         c.eventLoopThreads = 1
         c.workerThreads = 4
         c.shutdownGracePeriod = .milliseconds(100)
@@ -21,6 +22,7 @@ final class WebhookReceiver {
         try server.start()
     }
 
+    var port: Int { server.port }
     var url: String { "http://127.0.0.1:\(server.port)/hook" }
     var hits: [Answers.Hit] { answers.recorded.withLock { $0 } }
     func trust(_ secret: String) { answers.secrets.withLock { $0.append(secret) } }

@@ -259,4 +259,48 @@ import Testing
         let sent = couriers.map { $0.delivered.load(ordering: .relaxed) }
         #expect(sent.reduce(0, +) == 30, "\(sent)")
     }
+
+    @Test func aReceiverDownForAWhileGetsEverythingOnceBack() throws {
+        let ledger = try Ledger()
+        let gone = try WebhookReceiver()
+        let port = gone.port, url = gone.url
+        gone.stop()
+        let made = ledger.admin.post("/v1/subscriptions", #"{"url": "\#(url)"}"#)
+        let courier = Self.courier(ledger)
+        defer { courier.stop() }
+        let s = ledger.strike(at: "2025-10-10T02:30:00Z")
+        for k in 1...3 { ledger.revision(s, killed: k, reportedAt: "2025-10-10T03:00:00Z") }
+        let deliveries = "/v1/subscriptions/\(made["id"].int ?? 0)/deliveries"
+        #expect(eventually { ledger.admin.get(deliveries)["items"][2]["attempts"].count >= 2 })
+        let failed = ledger.admin.get(deliveries)["items"][2]["attempts"][0]
+        #expect(failed["status_code"].isNull && failed["error"].string != nil, "\(failed)")
+        #expect(ledger.admin.get(deliveries)["items"][0]["attempts"].count == 0, "the later events wait their turn")
+
+        let back = try WebhookReceiver(port: port)
+        defer { back.stop() }
+        back.trust(made["secret"].string ?? "")
+        #expect(eventually { back.hits.count >= 3 })
+        #expect(back.hits.map(\.id) == (1...3).map { "msg_\(made["id"].int ?? 0)_\($0)" })
+        #expect(back.hits.allSatisfy { $0.verifiedBy.count == 1 })
+    }
+
+    @Test func aReceiverTooSlowTimesOut() throws {
+        let ledger = try Ledger()
+        let receiver = try WebhookReceiver(delay: .seconds(2))
+        defer { receiver.stop() }
+        let sub = Self.subscribe(ledger, receiver)
+        var c = WebhookConfiguration()
+        c.allowPrivateAddresses = true
+        c.timeout = .milliseconds(300)
+        c.retryDelays = [.seconds(60)]
+        c.pollInterval = .milliseconds(20)
+        let courier = ledger.service.deliverWebhooks(c)
+        defer { courier.stop() }
+        ledger.revision(ledger.strike(at: "2025-10-10T02:30:00Z"), killed: 1, reportedAt: "2025-10-10T03:00:00Z")
+        let deliveries = "/v1/subscriptions/\(sub.id)/deliveries"
+        #expect(eventually { ledger.admin.get(deliveries)["items"][0]["attempts"].count == 1 })
+        let attempt = ledger.admin.get(deliveries)["items"][0]["attempts"][0]
+        #expect(attempt["status_code"].isNull, "\(attempt)")
+        #expect(ledger.admin.get(deliveries)["items"][0]["status"].string == "pending")
+    }
 }
