@@ -82,7 +82,7 @@ struct Serve: ParsableCommand {
     var corsOrigins: [String] = []
     @Flag(help: "Let webhooks reach loopback, private, link-local and multicast addresses (tests, private networks).")
     var allowPrivateWebhooks = false
-    @Option(help: ArgumentHelp("Seconds between a webhook delivery's attempts, comma-separated; the last repeats (default 5,30,120,600,3600,21600).",
+    @Option(help: ArgumentHelp("Seconds between a webhook delivery's attempts, comma-separated; the last repeats (default: 5 s, 30 s, 2 min, 10 min, 1 h, 6 h).",
                                valueName: "seconds"))
     var webhookRetryDelays: String?
 
