@@ -59,7 +59,8 @@ extension RelationalStore {
     /// match it, in the event's own transaction.
     static func enqueueDeliveries(_ kind: ChangeEvent.Kind, seq: Int64, strike: Strike, merged: Strike?, now: Timestamp,
                                   _ db: any SQLSession) throws {
-        let wants: String
+        // A column chosen in code, never from input.
+        let wants: StaticString
         switch kind {
         case .revision: wants = "wants_revision"
         case .void: wants = "wants_void"
@@ -153,7 +154,8 @@ extension RelationalStore {
 
     // MARK: Deliveries
 
-    private static func deliveries(_ condition: String, _ args: [any SQLBindable], _ db: any SQLSession) throws -> [Delivery] {
+    /// Deliveries matching `condition`: fixed SQL with `?` placeholders, written in code.
+    private static func deliveries(_ condition: StaticString, _ args: [any SQLBindable], _ db: any SQLSession) throws -> [Delivery] {
         let rows = try db.rows("""
             SELECT d.subscription_id, d.seq, e.type, d.created_at, d.delivered_at, d.next_attempt_ms
             FROM webhook_deliveries d JOIN change_events e ON e.seq = d.seq WHERE \(condition)
