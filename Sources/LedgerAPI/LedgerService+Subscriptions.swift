@@ -11,13 +11,7 @@ extension LedgerService {
         var r = try ObjectReader(try x.jsonBody(), allowed: ["url", "city", "strike_id", "types", "description"])
         let url = r.text("url", required: true, maxLength: 2000)
         if let url, let problem = Self.subscriptionURLProblem(url) { r.fail("url", problem) }
-        var cityId: Int64?
-        switch r.value("city") {
-        case nil, .null?: break
-        case .string(let s)?: cityId = try store.resolveCity(CityName(parsing: s)).id
-        case .integer(let i)? where i >= 1: cityId = try store.resolveCity(.id(i)).id
-        default: r.fail("city", "must be a city's name, spelling or id")
-        }
+        let city = CityName.read("city", from: &r, required: false)
         let strikeId = r.id("strike_id")
         var types = Subscription.eventKinds
         if let names = r.stringList("types", maxLength: 20, maxCount: 3) {
@@ -30,6 +24,7 @@ extension LedgerService {
         }
         let description = r.text("description", maxLength: 500)
         try r.finish()
+        let cityId = try city.map { try store.resolveCity($0).id }
         let secret = WebhookSignature.newSecret()
         var made = try store.createSubscription(
             NewSubscription(url: url!, description: description, cityId: cityId, strikeId: strikeId, types: types), secret: secret)

@@ -35,6 +35,9 @@ import Testing
         #expect(secret.hasPrefix("whsec_"))
         #expect((Data(base64Encoded: String(secret.dropFirst(6)))?.count ?? 0) >= 24)
         #expect(made["city"]["name"].string == "Kyiv")
+        // A city by id, as a JSON integer or a whole number, as every city field takes it.
+        #expect(ledger.admin.post("/v1/subscriptions", #"{"url": "https://a.example/", "city": 19.0}"#)["city"]["name"].string == "Kharkiv")
+        #expect(expectProblem(ledger.admin.post("/v1/subscriptions", #"{"url": "https://a.example/", "city": 403598}"#), 422)["errors"][0]["field"].string == "city")
         #expect(made["types"].array.compactMap(\.string) == ["revision", "merge"])
         #expect(made["status"].string == "active")
 
@@ -42,7 +45,10 @@ import Testing
         let shown = ledger.admin.get("/v1/subscriptions/\(id)")
         #expect(shown.status == 200)
         #expect(!shown["secret"].exists, "the secret is shown once")
-        #expect(ledger.admin.get("/v1/subscriptions")["items"].count == 1)
+        #expect(ledger.admin.get("/v1/subscriptions")["items"].count == 2)
+        let firstPage = ledger.admin.get("/v1/subscriptions?limit=1")
+        #expect(firstPage["items"].count == 1 && firstPage["next"].string != nil)
+        #expect(ledger.admin.get("/v1/subscriptions?limit=1&after=\(firstPage["next"].string ?? "")")["items"][0]["city"]["name"].string == "Kharkiv")
 
         expectProblem(ledger.anonymous.get("/v1/subscriptions"), 401)
         expectProblem(ledger.editor.get("/v1/subscriptions/\(id)"), 403)
