@@ -14,6 +14,7 @@ let migrationFiles = [
     "0007_imports.sql",
     "0008_attacks.sql",
     "0009_weapon_catalogue.sql",
+    "0010_webhooks.sql",
 ]
 
 /// PostgreSQL's own migrations, in `Migrations/postgres/` (the gazetteer, 0002, and the
@@ -25,6 +26,7 @@ let postgresMigrationFiles = [
     "postgres/0004_pg_revisions_latest.sql",
     "postgres/0005_pg_imports.sql",
     "postgres/0006_pg_attacks.sql",
+    "postgres/0007_pg_webhooks.sql",
 ]
 
 let package = Package(
@@ -92,6 +94,7 @@ let package = Package(
             name: "LedgerAPI",
             dependencies: [
                 "LedgerModel", "LedgerStore", "SocketHTTP",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -117,7 +120,10 @@ let package = Package(
         .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore", "LedgerSQLite", "LedgerPostgres", "LedgerModel", "LedgerMigrations", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "LedgerPostgresTests", dependencies: ["LedgerPostgres", "LedgerMigrations"]),
         .testTarget(name: "SocketHTTPTests", dependencies: ["SocketHTTP", "CZlib", .product(name: "HTTPTypes", package: "swift-http-types")]),
-        .testTarget(name: "LedgerAPITests", dependencies: ["LedgerAPI", "LedgerStore", "LedgerSQLite", "LedgerModel", "SocketHTTP"]),
+        .testTarget(
+            name: "LedgerAPITests",
+            dependencies: ["LedgerAPI", "LedgerStore", "LedgerSQLite", "LedgerModel", "SocketHTTP",
+                           .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["LedgerModel", "CZlib", .target(name: "strikeledger")]),

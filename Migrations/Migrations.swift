@@ -20,6 +20,7 @@ public enum LedgerMigrations {
         Migration(name: "0007_imports.sql", sql: String(decoding: PackageResources._007_imports_sql, as: UTF8.self)),
         Migration(name: "0008_attacks.sql", sql: String(decoding: PackageResources._008_attacks_sql, as: UTF8.self)),
         Migration(name: "0009_weapon_catalogue.sql", sql: String(decoding: PackageResources._009_weapon_catalogue_sql, as: UTF8.self)),
+        Migration(name: "0010_webhooks.sql", sql: String(decoding: PackageResources._010_webhooks_sql, as: UTF8.self)),
     ]
 
     /// The PostgreSQL migrations, in the order they are applied: the files of
@@ -32,6 +33,7 @@ public enum LedgerMigrations {
         Migration(name: "0004_pg_revisions_latest.sql", sql: String(decoding: PackageResources._004_pg_revisions_latest_sql, as: UTF8.self)),
         Migration(name: "0005_pg_imports.sql", sql: String(decoding: PackageResources._005_pg_imports_sql, as: UTF8.self)),
         Migration(name: "0006_pg_attacks.sql", sql: String(decoding: PackageResources._006_pg_attacks_sql, as: UTF8.self)),
+        Migration(name: "0007_pg_webhooks.sql", sql: String(decoding: PackageResources._007_pg_webhooks_sql, as: UTF8.self)),
         Migration(name: "0009_weapon_catalogue.sql", sql: String(decoding: PackageResources._009_weapon_catalogue_sql, as: UTF8.self)),
     ]
 }

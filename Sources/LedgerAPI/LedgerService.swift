@@ -33,6 +33,8 @@ public final class LedgerService: HTTPHandler {
     let casualtyCache = AnswerCache()
     let writeLimit: RateLimiter?
     let cors: CORSPolicy
+    /// The webhook courier, once `deliverWebhooks` started it.
+    let courier = Mutex<WebhookCourier?>(nil)
     /// `/openapi.json` is static: its gzip form is made once.
     private let openAPIGzip = GzipCache()
 
@@ -129,6 +131,7 @@ public final class LedgerService: HTTPHandler {
         case .attack(let id), .attackRevisions(let id), .attackStrikes(let id): _ = try store.attack(id: id)
         case .attackRevisionVoid(let seq):
             guard try store.attackRevisionExists(seq: seq) else { throw APIError.notFound("no attack revision \(seq)") }
+        case _ where route.subscriptionId != nil: _ = try store.subscription(id: route.subscriptionId!)
         default: break
         }
     }
@@ -208,7 +211,9 @@ public final class LedgerService: HTTPHandler {
         case (.readiness, _):
             guard store.isReady() else { throw APIError.unavailable("the database does not answer") }
             return Answer.json(.ok, Array(#"{"status":"ok"}"#.utf8))
-        case (.metrics, _): return metrics.exposition(heldPolls: feed.heldCount, database: store.timing)
+        case (.metrics, _):
+            return metrics.exposition(heldPolls: feed.heldCount, database: store.timing,
+                                      webhooks: webhookFigures())
         case (.openAPI, _):
             var document = Answer.json(.ok, OpenAPIDocument.bytes)
             document.gzipCache = openAPIGzip
@@ -243,6 +248,14 @@ public final class LedgerService: HTTPHandler {
         case (.attackStrikes(let id), _): return try linkStrikes(x, id)
         case (.attackRevisionVoid(let seq), _): return try voidAttackRevision(x, seq)
         case (.imports, _): return try importFile(x)
+        case (.subscriptions, .get): return try listSubscriptions(x)
+        case (.subscriptions, _): return try createSubscription(x)
+        case (.subscription(let id), .get): return try getSubscription(x, id)
+        case (.subscription(let id), .delete): return try deleteSubscription(x, id)
+        case (.subscription(let id), _): return try patchSubscription(x, id)
+        case (.subscriptionSecret(let id), _): return try rotateSecret(x, id)
+        case (.subscriptionDeliveries(let id), _): return try listDeliveries(x, id)
+        case (.deliveryRetry(let id, let event), _): return try retryDelivery(x, id, event)
         case (.changes, _), (.changesStream, _), (.export, _):
             throw APIError.badRequest("idempotency keys apply to POST only")
         }
@@ -251,7 +264,7 @@ public final class LedgerService: HTTPHandler {
     /// The role each write needs.
     private func requiredRole(_ route: Route) -> Role {
         switch route {
-        case .cities: .admin
+        case .cities, .subscriptions, .subscription, .subscriptionSecret, .subscriptionDeliveries, .deliveryRetry: .admin
         case .cityAliases, .strike, .strikeMerge, .revisionVoid, .attackStrikes, .attackRevisionVoid, .imports: .editor
         default: .reporter
         }
@@ -259,9 +272,12 @@ public final class LedgerService: HTTPHandler {
 
     private func authenticate(_ x: Exchange, method: HTTPRequest.Method, takingRateLimit: Bool = true) throws(APIError) -> APIKey? {
         let isWrite = method != .get
-        let needsKey = isWrite || (configuration.privateReads && !x.route.isPublic)
+        let needsKey = isWrite || x.route.isAdminOnly || (configuration.privateReads && !x.route.isPublic)
         guard let header = x.header(.authorization) else {
-            if needsKey { throw .unauthorized(isWrite ? "writes need Authorization: Bearer <key>" : "this server's reads need a key") }
+            if needsKey {
+                throw .unauthorized(isWrite ? "writes need Authorization: Bearer <key>"
+                                    : x.route.isAdminOnly ? "subscriptions need an admin key" : "this server's reads need a key")
+            }
             return nil
         }
         let parts = header.split(separator: " ", maxSplits: 1)
@@ -279,7 +295,7 @@ public final class LedgerService: HTTPHandler {
             if needsKey { throw .unauthorized("the key is unknown or revoked") }
             return nil
         }
-        if isWrite && key.role < requiredRole(x.route) {
+        if (isWrite || x.route.isAdminOnly) && key.role < requiredRole(x.route) {
             throw .forbidden("this needs the \(requiredRole(x.route).rawValue) role; the key has \(key.role.rawValue)")
         }
         if isWrite, takingRateLimit, let writeLimit, let wait = writeLimit.take(for: key.id) {

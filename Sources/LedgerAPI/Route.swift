@@ -16,6 +16,8 @@ enum Route: Equatable {
     case weapons
     case attacks, attack(Int64), attackRevisions(Int64), attackStrikes(Int64), attackRevisionVoid(Int64)
     case export(ExportFormat), imports
+    case subscriptions, subscription(Int64), subscriptionSecret(Int64), subscriptionDeliveries(Int64)
+    case deliveryRetry(subscription: Int64, event: Int64)
 
     /// The route for a path (percent-encoding untouched), or nil (404).
     init?(path: Substring) {
@@ -49,6 +51,7 @@ enum Route: Equatable {
             case "weapons": self = .weapons
             case "attacks": self = .attacks
             case "imports": self = .imports
+            case "subscriptions": self = .subscriptions
             default: return nil
             }
         case 3 where p[0] == "v1":
@@ -69,6 +72,7 @@ enum Route: Equatable {
             case "sources": self = .source(n)
             case "strikes": self = .strike(n)
             case "attacks": self = .attack(n)
+            case "subscriptions": self = .subscription(n)
             default: return nil
             }
         case 4 where p[0] == "v1":
@@ -81,8 +85,13 @@ enum Route: Equatable {
             case ("attacks", "revisions"): self = .attackRevisions(n)
             case ("attacks", "strikes"): self = .attackStrikes(n)
             case ("attack-revisions", "void"): self = .attackRevisionVoid(n)
+            case ("subscriptions", "rotate-secret"): self = .subscriptionSecret(n)
+            case ("subscriptions", "deliveries"): self = .subscriptionDeliveries(n)
             default: return nil
             }
+        case 6 where p[0] == "v1" && p[1] == "subscriptions" && p[3] == "deliveries" && p[5] == "retry":
+            guard let n = id(p[2]), let event = id(p[4]) else { return nil }
+            self = .deliveryRetry(subscription: n, event: event)
         default:
             return nil
         }
@@ -92,9 +101,11 @@ enum Route: Equatable {
     var methods: [HTTPRequest.Method] {
         switch self {
         case .health, .readiness, .metrics, .openAPI, .page, .pageAsset, .city, .source, .casualties, .changes, .changesStream,
-             .weapons, .attack, .export:
+             .weapons, .attack, .export, .subscriptionDeliveries:
             [.get, .head]
-        case .cities, .sources, .strikes, .strikeRevisions, .attacks, .attackRevisions: [.get, .head, .post]
+        case .cities, .sources, .strikes, .strikeRevisions, .attacks, .attackRevisions, .subscriptions: [.get, .head, .post]
+        case .subscription: [.get, .head, .patch, .delete]
+        case .subscriptionSecret, .deliveryRetry: [.post]
         case .strike: [.get, .head, .patch]
         case .cityAliases, .strikeMerge, .revisionVoid, .reports, .attackStrikes, .attackRevisionVoid, .imports: [.post]
         }
@@ -131,6 +142,11 @@ enum Route: Equatable {
         case .attackRevisionVoid: "/v1/attack-revisions/{seq}/void"
         case .export(let f): "/v1/export/" + f.fileName
         case .imports: "/v1/imports"
+        case .subscriptions: "/v1/subscriptions"
+        case .subscription: "/v1/subscriptions/{id}"
+        case .subscriptionSecret: "/v1/subscriptions/{id}/rotate-secret"
+        case .subscriptionDeliveries: "/v1/subscriptions/{id}/deliveries"
+        case .deliveryRetry: "/v1/subscriptions/{id}/deliveries/{event}/retry"
         }
     }
 
@@ -140,6 +156,23 @@ enum Route: Equatable {
         switch self {
         case .health, .readiness, .page, .pageAsset: true
         default: false
+        }
+    }
+
+    /// Routes that need an admin key to read as well as to write: webhook subscriptions.
+    var isAdminOnly: Bool {
+        switch self {
+        case .subscriptions, .subscription, .subscriptionSecret, .subscriptionDeliveries, .deliveryRetry: true
+        default: false
+        }
+    }
+
+    /// The subscription an id in the path names, if the route has one.
+    var subscriptionId: Int64? {
+        switch self {
+        case .subscription(let id), .subscriptionSecret(let id), .subscriptionDeliveries(let id): id
+        case .deliveryRetry(let id, _): id
+        default: nil
         }
     }
 }

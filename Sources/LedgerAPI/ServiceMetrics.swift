@@ -49,7 +49,11 @@ final class ServiceMetrics: Sendable {
         }
     }
 
-    func exposition(heldPolls: Int, database: StoreTiming) -> Response {
+    func exposition(heldPolls: Int, database: StoreTiming, webhooks: WebhookFigures) -> Response {
+        Gauge(label: "strikeledger_webhook_deliveries", factory: factory).record(Double(webhooks.delivered))
+        Gauge(label: "strikeledger_webhook_failures", factory: factory).record(Double(webhooks.failed))
+        Gauge(label: "strikeledger_webhook_queue_length", factory: factory).record(Double(webhooks.queueLength))
+        Gauge(label: "strikeledger_webhook_lag_seconds", factory: factory).record(webhooks.lagSeconds)
         Gauge(label: "strikeledger_database_seconds", dimensions: [("kind", "read")], factory: factory).record(database.readSeconds)
         Gauge(label: "strikeledger_database_seconds", dimensions: [("kind", "write")], factory: factory).record(database.writeSeconds)
         Gauge(label: "strikeledger_database_operations", dimensions: [("kind", "read")], factory: factory).record(Double(database.reads))
@@ -62,4 +66,14 @@ final class ServiceMetrics: Sendable {
         head.headerFields[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
         return Response(head: head, body: registry.emitToBuffer())
     }
+}
+
+/// The webhook courier's figures: attempts that succeeded and failed in this process, and
+/// the outbox's depth and the age of its oldest undelivered event (from the database, so
+/// every process shows the same).
+struct WebhookFigures {
+    var delivered = 0
+    var failed = 0
+    var queueLength = 0
+    var lagSeconds = 0.0
 }

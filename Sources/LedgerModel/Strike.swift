@@ -150,7 +150,7 @@ public enum CityName: Sendable, Equatable {
     case name(String)
 
     /// Reads a `city` field that may be a name, an alias, or an id (number or digits).
-    static func read(_ key: String, from r: inout ObjectReader, required: Bool) -> CityName? {
+    public static func read(_ key: String, from r: inout ObjectReader, required: Bool) -> CityName? {
         guard let v = r.value(key), v != .null else {
             if required { r.fail(key, "is required") }
             return nil

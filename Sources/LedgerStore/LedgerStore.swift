@@ -127,6 +127,40 @@ public protocol LedgerStore: AnyObject, Sendable {
     /// `dryRun`, nothing is kept.
     func importRows(_ items: [ImportItem], window: Int64, dryRun: Bool) throws(StoreError) -> [ImportOutcome]
 
+    // MARK: Webhooks
+
+    /// Adds a subscription with its signing secret (admin).
+    func createSubscription(_ new: NewSubscription, secret: String) throws(StoreError) -> Subscription
+    func subscription(id: Int64) throws(StoreError) -> Subscription
+    /// Subscriptions by id, after `after`.
+    func subscriptions(after: Int64?, limit: Int) throws(StoreError) -> [Subscription]
+    /// Deletes a subscription with its outbox.
+    func deleteSubscription(id: Int64) throws(StoreError)
+    /// Pauses or resumes (a resume also re-enables a disabled subscription), and sets or
+    /// removes (`.some(nil)`) the description.
+    func updateSubscription(id: Int64, active: Bool?, description: String??) throws(StoreError) -> Subscription
+    /// Replaces the secret; the old one keeps signing until `overlapUntil`.
+    func rotateSecret(ofSubscription id: Int64, to secret: String, overlapUntil: Timestamp) throws(StoreError) -> Subscription
+    /// A subscription's deliveries with their attempts, newest event first, before seq `before`.
+    func deliveries(ofSubscription id: Int64, before: Int64?, limit: Int) throws(StoreError) -> [Delivery]
+    /// Makes a delivery due at `dueMilliseconds` (again, if it was delivered).
+    func retryDelivery(subscription id: Int64, seq: Int64, dueMilliseconds: Int64) throws(StoreError) -> Delivery
+    /// Subscriptions with a delivery due and no live lease; and when the next one falls due.
+    func dueSubscriptions(nowMilliseconds: Int64) throws(StoreError) -> (due: [Int64], nextDue: Int64?)
+    /// Takes or renews the lease on a subscription: one sender at a time, across processes.
+    func claimSubscription(_ id: Int64, owner: String, nowMilliseconds: Int64, untilMilliseconds: Int64) throws(StoreError) -> Bool
+    func releaseSubscription(_ id: Int64, owner: String) throws(StoreError)
+    /// Forgets every lease (a lone process starting up).
+    func releaseAllWebhookLeases() throws(StoreError)
+    /// The oldest undelivered delivery of a subscription whose lease `owner` holds.
+    func nextDelivery(ofSubscription id: Int64, owner: String) throws(StoreError) -> DeliveryJob?
+    /// Records an attempt: delivered on a 2xx, else due again at `retryMilliseconds`, or the
+    /// subscription disabled with `disableReason`.
+    func recordAttempt(_ job: DeliveryJob, _ attempt: DeliveryAttempt, retryMilliseconds: Int64,
+                       disableReason: String?) throws(StoreError)
+    /// The outbox's depth and its oldest undelivered event, for the metrics.
+    func webhookQueue() throws(StoreError) -> WebhookQueue
+
     // MARK: Keys and idempotency
 
     /// Creates a key and returns its secret; only its hash is stored.

@@ -80,6 +80,11 @@ struct Serve: ParsableCommand {
             help: ArgumentHelp("An origin whose pages may read the API, e.g. https://news.example, or * for any; repeatable (env STRIKELEDGER_CORS_ORIGIN, comma-separated; default: none).",
                                valueName: "origin"))
     var corsOrigins: [String] = []
+    @Flag(help: "Let webhooks reach loopback, private, link-local and multicast addresses (tests, private networks).")
+    var allowPrivateWebhooks = false
+    @Option(help: ArgumentHelp("Seconds between a webhook delivery's attempts, comma-separated; the last repeats (default: 5 s, 30 s, 2 min, 10 min, 1 h, 6 h).",
+                               valueName: "seconds"))
+    var webhookRetryDelays: String?
 
     func run() throws {
         // Before the store or anything else starts a thread: SIGTERM and SIGINT must reach
@@ -106,8 +111,20 @@ struct Serve: ParsableCommand {
             ? (env["STRIKELEDGER_CORS_ORIGIN"] ?? "").split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
             : corsOrigins)
 
+        var webhooks = WebhookConfiguration()
+        webhooks.allowPrivateAddresses = allowPrivateWebhooks
+        if let text = webhookRetryDelays {
+            let delays = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard !delays.isEmpty, delays.allSatisfy({ $0 != nil && $0! >= 0 && $0!.isFinite }) else {
+                throw ValidationError("--webhook-retry-delays must be seconds separated by commas, e.g. 5,30,120")
+            }
+            webhooks.retryDelays = delays.map { .milliseconds(Int64($0! * 1000)) }
+        }
+
         raiseFileLimit()
         let store = try database.open()
+        // Alone on its file, a SQLite server's leases can only be its own earlier life's.
+        webhooks.releaseLeasesAtStart = store.readsInProcess
         let service = LedgerService(store: store, configuration: api)
         let http = HTTPServer(configuration: server, handler: service)
         service.observeConnections { http.openConnections }
@@ -118,7 +135,9 @@ struct Serve: ParsableCommand {
         }
         let shown = server.host.contains(":") ? "[\(server.host)]" : server.host
         logger.info("listening on http://\(shown):\(http.port) (database \(database.shown))")
+        let courier = service.deliverWebhooks(webhooks)
         http.runUntilSignalled()
+        courier.stop()
         logger.info("stopped")
     }
 

@@ -110,6 +110,7 @@ struct NullFieldTests {
             ("/v1/cities/{id}/aliases", "post", ledger.editor, [["alias": "\"Kyivv\""]]),
             ("/v1/strikes/{id}/merge", "post", ledger.editor, [["into": "\(strike)"]]),
             ("/v1/revisions/{seq}/void", "post", ledger.editor, [["reason": "\"twice\""]]),
+            ("/v1/subscriptions", "post", ledger.admin, [["url": "\"https://hooks.example/strikes\""]]),
         ]
         var tried = 0
         for (path, method, client, bases) in operations {

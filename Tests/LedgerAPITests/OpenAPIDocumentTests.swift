@@ -65,8 +65,10 @@ struct OpenAPIDocumentTests {
             let concrete = path.replacing(/\{[a-z_]+\}/, with: "1")
             let route = Route(path: Substring(concrete))
             #expect(route?.pattern == path, "\(path) does not route to itself (\(route.map(\.pattern) ?? "404"))")
+            // A path deeper than the exploration's four segments is asked of its route itself.
+            let routedMethods = routed[path] ?? Set(route?.methods.map { $0.rawValue.lowercased() } ?? [])
             for method in methods {
-                #expect(routed[path]?.contains(method) == true, "\(method.uppercased()) \(path) is documented but not routed")
+                #expect(routedMethods.contains(method), "\(method.uppercased()) \(path) is documented but not routed")
             }
         }
     }

@@ -215,6 +215,9 @@ extension RelationalStore {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [seq, kind.rawValue, strikeId, mergedId, mergedCityId, revisionSeq, cityId,
                              toll.killed, toll.injured, toll.asOf?.seconds, toll.revisions, now.seconds, attackId])
+        // The webhook outbox, in the same transaction: committed with the event, or not at all.
+        try enqueueDeliveries(kind, seq: seq, strikeId: strikeId, cityId: cityId, mergedId: mergedId,
+                              mergedCityId: mergedCityId, now: now, db)
         return EventKey(seq: seq, strikeId: strikeId, mergedStrikeId: mergedId, cityId: cityId,
                         mergedCityId: mergedCityId, attackId: attackId)
     }
