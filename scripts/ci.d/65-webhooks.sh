@@ -12,14 +12,8 @@ STRIKELEDGER_BIN=${STRIKELEDGER_BIN:-$(swift build -c release --show-bin-path)/s
 
 started=$SECONDS
 # standardwebhooks in its own virtualenv, one pinned version, run by path.
-venv=${STANDARDWEBHOOKS_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/strikeledger-ci/standardwebhooks-venv}
-standardwebhooks_version=1.1.0
-if ! "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('standardwebhooks') != '$standardwebhooks_version')" 2>/dev/null; then
-  echo "webhooks: installing standardwebhooks $standardwebhooks_version into $venv"
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check "standardwebhooks==$standardwebhooks_version" </dev/null
-fi
+source scripts/ci.d/lib/venv.sh
+pinned_venv standardwebhooks standardwebhooks 1.1.0
 
 work=$(mktemp -d)
 pg=()

@@ -10,14 +10,8 @@ source scripts/server.sh
 
 started=$SECONDS
 # geojson-pydantic in its own virtualenv, one pinned version, run by path.
-venv=${GEOJSON_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/strikeledger-ci/geojson-venv}
-geojson_pydantic_version=2.2.0
-if ! "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('geojson-pydantic') != '$geojson_pydantic_version')" 2>/dev/null; then
-  echo "geojson: installing geojson-pydantic $geojson_pydantic_version into $venv"
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check "geojson-pydantic==$geojson_pydantic_version" </dev/null
-fi
+source scripts/ci.d/lib/venv.sh
+pinned_venv geojson geojson-pydantic 2.2.0
 
 work=$(mktemp -d)
 trap 'stop_server; rm -rf "$work"' EXIT
