@@ -117,7 +117,7 @@ let package = Package(
         .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore", "LedgerSQLite", "LedgerPostgres", "LedgerModel", "LedgerMigrations", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "LedgerPostgresTests", dependencies: ["LedgerPostgres", "LedgerMigrations"]),
         .testTarget(name: "SocketHTTPTests", dependencies: ["SocketHTTP", "CZlib", .product(name: "HTTPTypes", package: "swift-http-types")]),
-        .testTarget(name: "LedgerAPITests", dependencies: ["LedgerAPI", "LedgerStore", "LedgerSQLite", "LedgerModel", "SocketHTTP"]),
+        .testTarget(name: "LedgerAPITests", dependencies: ["LedgerAPI", "LedgerStore", "LedgerSQLite", "LedgerModel", "SocketHTTP", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["LedgerModel", "CZlib", .target(name: "strikeledger")]),

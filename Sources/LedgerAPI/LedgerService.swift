@@ -206,7 +206,7 @@ public final class LedgerService: HTTPHandler {
         switch (x.route, method) {
         case (.health, _): return Answer.json(.ok, Array(#"{"status":"ok"}"#.utf8))
         case (.readiness, _):
-            guard store.isReady() else { throw APIError.unavailable("the database does not answer") }
+            if case .unavailable(let cause) = store.readiness() { throw APIError(cause) }
             return Answer.json(.ok, Array(#"{"status":"ok"}"#.utf8))
         case (.metrics, _): return metrics.exposition(heldPolls: feed.heldCount, database: store.timing)
         case (.openAPI, _):

@@ -188,9 +188,32 @@ public final class SQLiteStore: RelationalStore {
         }
     }
 
-    /// True when the database answers a query.
-    public func isReady() -> Bool {
-        (try? pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
+    /// Ready when a read answers and, after a commit failed for want of disk, when a
+    /// small commit succeeds again (see `CommitHealth`).
+    public func readiness() -> Readiness {
+        do {
+            _ = try pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        } catch {
+            return .unavailable(.database("the database does not answer a read: \(error)"))
+        }
+        return writer.health.readiness { probeCommit() }
+    }
+
+    /// A commit that writes one page and changes nothing: the database header's
+    /// `user_version` (which nothing here uses) set to its own value. SQLite writes the
+    /// page whatever the value, so the commit needs room in the WAL as any write does.
+    private func probeCommit() -> StoreError? {
+        do {
+            try writeEvents { session -> ((), [EventKey]) in
+                let version = try session.rows("PRAGMA user_version", []).first?.values.first
+                guard case .integer(let v)? = version else { return ((), []) }
+                _ = try session.execute("PRAGMA user_version = \(v)", [])
+                return ((), [])
+            }
+            return nil
+        } catch {
+            return error
+        }
     }
 
     /// A consistent copy of the live database at `path`, through SQLite's backup API.
