@@ -42,7 +42,7 @@ public final class LedgerService: HTTPHandler {
         self.configuration = configuration
         self.logger = logger
         self.metrics = ServiceMetrics()
-        self.feed = ChangeFeed(store: store)
+        self.feed = ChangeFeed(store: store, metrics: metrics)
         self.writeLimit = configuration.writesPerSecondPerKey > 0
             ? RateLimiter(perSecond: configuration.writesPerSecondPerKey, burst: configuration.writesPerSecondPerKey * 10) : nil
         self.cors = CORSPolicy(origins: configuration.corsOrigins)
