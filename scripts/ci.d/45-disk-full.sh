@@ -2,8 +2,8 @@
 # A full disk, said plainly: the server's SQLite database on a 6 MiB tmpfs that this
 # stage mounts (CI runs as root) and unmounts on exit. Writes until the disk is full:
 # each refusal is 503 with Retry-After and a storage-full problem; /readyz is 503 and
-# reads are 200. A 1 MiB filler file removed: writes resume by themselves and /readyz
-# is 200. Every acknowledged write is served, and after the server stops it is in the
+# reads are 200. A 1 MiB filler file removed: /readyz is 200 by itself (its probe
+# commits), before any write; writes resume. Every acknowledged write is served, and after the server stops it is in the
 # file and PRAGMA integrity_check is ok. Not root, or no tmpfs: says why and skips.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
