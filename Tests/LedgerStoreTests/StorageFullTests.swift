@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import LedgerModel
 import Testing
+@testable import LedgerPostgres
 @testable import LedgerSQLite
 @testable import LedgerStore
 
@@ -70,5 +71,58 @@ import Testing
         #expect(health.readiness { .readOnly("still") } == .unavailable(.readOnly("still")))
         #expect(health.readiness { nil } == .ready)
         #expect(health.failure == nil)
+    }
+}
+
+/// A PostgreSQL that takes no writes (a standby, or set read-only) is said plainly, and
+/// readiness follows it both ways.
+@Suite struct ReadOnlyDatabaseTests {
+    /// Sets the test database read-only (or back) for new sessions, and ends the store's
+    /// sessions so that its pool reconnects with the setting.
+    private func setReadOnly(_ on: Bool, _ url: String) throws {
+        let name = String(URLComponents(string: url)!.path.dropFirst())
+        let admin = try PostgresConnection(configuration: try PostgresConfiguration(url: Engine.postgresServer!))
+        defer { admin.close() }
+        _ = try admin.execute("ALTER DATABASE \(name) " + (on ? "SET default_transaction_read_only = on" : "RESET default_transaction_read_only"))
+        _ = try admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(name)' AND pid <> pg_backend_pid()")
+    }
+
+    /// Retries while the pool notices that its sessions were ended.
+    private func afterReconnecting<T>(_ body: () throws -> T) throws -> T {
+        for _ in 0..<20 {
+            do { return try body() } catch let e as StoreError where e.kind == "database" { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        return try body()
+    }
+
+    @Test func aReadOnlyPostgreSQLRefusesWritesAsReadOnlyAndReadinessFollows() throws {
+        guard Engine.postgresServer != nil else { return }
+        try withStore(.postgres) { store, _, dir in
+            let url = try dir.postgresDatabase()
+            let first = try store.createStrike(NewStrike(city: .name("Kyiv"), occurredAt: ts("2025-10-10T02:30:00Z")))
+            #expect(store.readiness() == .ready)
+
+            try setReadOnly(true, url)
+            let refused = #expect(throws: StoreError.self) {
+                try afterReconnecting { try store.createStrike(NewStrike(city: .name("Kyiv"), occurredAt: ts("2025-10-10T03:30:00Z"))) }
+            }
+            #expect(refused?.kind == "readOnly", "got \(String(describing: refused))")
+            guard case .unavailable(let cause) = try afterReconnecting({ () throws(StoreError) -> Readiness in
+                let r = store.readiness()
+                if case .unavailable(let e) = r, e.kind == "database" { throw e }
+                return r
+            }) else { Issue.record("ready while read-only"); return }
+            #expect(cause.kind == "readOnly")
+            #expect(try afterReconnecting { try store.strike(id: first.id) }.id == first.id, "reads go on")
+
+            try setReadOnly(false, url)
+            var readiness = store.readiness()
+            for _ in 0..<30 where readiness != .ready {
+                Thread.sleep(forTimeInterval: 0.1)
+                readiness = store.readiness()
+            }
+            #expect(readiness == .ready)
+            #expect(try store.createStrike(NewStrike(city: .name("Kyiv"), occurredAt: ts("2025-10-10T04:30:00Z"))).id > first.id)
+        }
     }
 }
