@@ -123,7 +123,7 @@ let package = Package(
         .testTarget(
             name: "LedgerAPITests",
             dependencies: ["LedgerAPI", "LedgerStore", "LedgerSQLite", "LedgerModel", "SocketHTTP",
-                           .product(name: "Crypto", package: "swift-crypto")]),
+                           .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["LedgerModel", "CZlib", .target(name: "strikeledger")]),

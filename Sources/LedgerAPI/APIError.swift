@@ -16,6 +16,8 @@ enum APIError: Error {
     case unsupportedMediaType
     case unprocessable([FieldError])
     case unavailable(String)
+    /// The disk under the database is full: writes wait for space; reads go on.
+    case storageFull
     case tooManyRequests(retryAfter: Int)
     case notImplemented(String)
     case internalError
@@ -27,6 +29,8 @@ enum APIError: Error {
         case .invalid(let v): self = .unprocessable(v.errors)
         case .versionMismatch(let v): self = .preconditionFailed("the strike is at version \(v) (ETag \"v\(v)\")")
         case .migrationEdited, .migrationUnknown, .database: self = .unavailable("the database did not answer")
+        case .storageFull: self = .storageFull
+        case .readOnly: self = .unavailable("the database is read-only: it takes no writes; reads go on")
         case .alreadyAnswered: self = .conflict("a request with this Idempotency-Key was answered already")
         }
     }
@@ -52,7 +56,7 @@ enum APIError: Error {
         case .preconditionFailed: .preconditionFailed
         case .unsupportedMediaType: .unsupportedMediaType
         case .unprocessable: .unprocessableContent
-        case .unavailable: .serviceUnavailable
+        case .unavailable, .storageFull: .serviceUnavailable
         case .tooManyRequests: .tooManyRequests
         case .notImplemented: .notImplemented
         case .internalError: .internalServerError
@@ -67,14 +71,29 @@ enum APIError: Error {
         case .unsupportedMediaType: "the body must be Content-Type: application/json"
         case .unprocessable(let errors): errors.count == 1 ? "1 field is invalid" : "\(errors.count) fields are invalid"
         case .internalError: "the server failed to answer"
+        case .storageFull: "the disk is full: writes are refused until space is freed; reads go on"
         case .tooManyRequests(let s): "this key's write rate limit is reached; retry in \(s) s"
         }
     }
 
+    /// The problem's `type`: `about:blank` (the status says it all) unless the cause has a
+    /// name of its own, which a client can act on.
+    var type: String {
+        switch self {
+        case .storageFull: Self.storageFullType
+        default: "about:blank"
+        }
+    }
+
+    /// The `type` of a 503 for a full disk (OpenAPI: `Problem.type`).
+    static let storageFullType = "urn:strikeledger:problem:storage-full"
+    /// Freeing disk space takes an operator: clients come back later than after a blip.
+    static let storageFullRetrySeconds = 10
+
     var response: Response {
         var json = JSONWriter(capacity: 256)
         json.object { o in
-            o.field("type", "about:blank")
+            o.field("type", type)
             o.field("title", status.reasonPhrase)
             o.field("status", status.code)
             o.field("detail", detail)
@@ -89,6 +108,7 @@ enum APIError: Error {
         case .unauthorized: head.headerFields[.wwwAuthenticate] = "Bearer realm=\"strikeledger\""
         case .methodNotAllowed(let allow): head.headerFields[.allow] = allow.map(\.rawValue).joined(separator: ", ")
         case .unavailable: head.headerFields[.retryAfter] = "1"
+        case .storageFull: head.headerFields[.retryAfter] = String(Self.storageFullRetrySeconds)
         case .tooManyRequests(let s): head.headerFields[.retryAfter] = String(s)
         default: break
         }

@@ -29,24 +29,54 @@ final class AnswerCache: Sendable {
         var response: Response { Response(head: head, body: body, gzipCache: gzip) }
     }
 
-    private let entries = Mutex<[String: Entry]>([:])
-    private let capacity: Int
+    /// Only answers of one version are kept: the newest one stored. The version only
+    /// grows, so an older answer can never be served again; keeping it (as the cache
+    /// once did, until it held `capacity` entries) only held memory: under steady writes,
+    /// thousands of stale answers, tens of MiB (issue 18).
+    private struct Shelf {
+        var version = Int.min
+        var entries: [String: Entry] = [:]
+        var bytes = 0
+    }
 
-    init(capacity: Int = 4096) { self.capacity = capacity }
+    private let shelf = Mutex(Shelf())
+    private let capacity: Int
+    private let maxBytes: Int
+
+    /// - Parameters:
+    ///   - capacity: at most this many answers;
+    ///   - maxBytes: at most this many bytes of answers' bodies (their gzip forms,
+    ///     made on demand, are smaller still).
+    init(capacity: Int = 4096, maxBytes: Int = 16 << 20) {
+        self.capacity = capacity
+        self.maxBytes = maxBytes
+    }
 
     /// The answer for `key` if it was computed at `version`.
     func answer(for key: Substring, at version: Int) -> Entry? {
-        entries.withLock { e in
-            guard let entry = e[String(key)], entry.version == version else { return nil }
+        shelf.withLock { s in
+            guard s.version == version, let entry = s.entries[String(key)] else { return nil }
             return entry
         }
     }
 
+    /// Keeps `entry` unless a newer version's answers are kept already; a newer entry
+    /// drops every older one.
     func store(_ entry: Entry, for key: Substring) {
-        entries.withLock { e in
-            if e.count >= capacity { e = e.filter { $0.value.version == entry.version } }
-            if e.count >= capacity { e.removeAll(keepingCapacity: true) }
-            e[String(key)] = entry
+        shelf.withLock { s in
+            if entry.version < s.version { return }
+            if entry.version > s.version {
+                s = Shelf(version: entry.version)
+            }
+            if s.entries.count >= capacity || s.bytes + entry.body.count > maxBytes {
+                s.entries.removeAll()
+                s.bytes = 0
+            }
+            if let old = s.entries.updateValue(entry, forKey: String(key)) { s.bytes -= old.body.count }
+            s.bytes += entry.body.count
         }
     }
+
+    /// Answers kept and the bytes of their bodies.
+    var size: (answers: Int, bytes: Int) { shelf.withLock { ($0.entries.count, $0.bytes) } }
 }

@@ -13,7 +13,16 @@ final class ChangeFeed: Sendable {
     /// Where woken long-polls and streams run their query, off the committing thread.
     private let queue = DispatchQueue(label: "strikeledger.feed", attributes: .concurrent)
 
-    init(store: LedgerStore) { self.store = store }
+    private let metrics: ServiceMetrics
+
+    init(store: LedgerStore, metrics: ServiceMetrics) {
+        self.store = store
+        self.metrics = metrics
+    }
+
+    /// The last chunk of a stream whose reader fell more than its buffer behind: an SSE
+    /// comment, after the last whole event it was sent.
+    static let slowReaderNote = Array(": closed: reader too slow, resume with Last-Event-ID\n\n".utf8)
 
     var heldCount: Int { held.load(ordering: .relaxed) }
 
@@ -143,12 +152,13 @@ final class ChangeFeed: Sendable {
         }
         poll.limit = 500
         let stream = ResponseStream(heartbeat: Array(": keep-alive\n\n".utf8), heartbeatInterval: .seconds(15),
-                                    maxBufferedBytes: 1 << 20)
+                                    maxBufferedBytes: 1 << 20, closingNote: Self.slowReaderNote)
         let pump = StreamPump(feed: self, stream: stream, poll: poll)
         held.add(1, ordering: .relaxed)
         stream.onFinish { [self] in
             pump.stop()
             held.subtract(1, ordering: .relaxed)
+            if stream.endedTooSlow { metrics.recordSlowReaderClosed() }
         }
         var head = HTTPResponse(status: .ok)
         head.headerFields[.contentType] = "text/event-stream"

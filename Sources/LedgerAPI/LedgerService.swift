@@ -44,7 +44,7 @@ public final class LedgerService: HTTPHandler {
         self.configuration = configuration
         self.logger = logger
         self.metrics = ServiceMetrics()
-        self.feed = ChangeFeed(store: store)
+        self.feed = ChangeFeed(store: store, metrics: metrics)
         self.writeLimit = configuration.writesPerSecondPerKey > 0
             ? RateLimiter(perSecond: configuration.writesPerSecondPerKey, burst: configuration.writesPerSecondPerKey * 10) : nil
         self.cors = CORSPolicy(origins: configuration.corsOrigins)
@@ -209,7 +209,7 @@ public final class LedgerService: HTTPHandler {
         switch (x.route, method) {
         case (.health, _): return Answer.json(.ok, Array(#"{"status":"ok"}"#.utf8))
         case (.readiness, _):
-            guard store.isReady() else { throw APIError.unavailable("the database does not answer") }
+            if case .unavailable(let cause) = store.readiness() { throw APIError(cause) }
             return Answer.json(.ok, Array(#"{"status":"ok"}"#.utf8))
         case (.metrics, _):
             return metrics.exposition(heldPolls: feed.heldCount, database: store.timing,

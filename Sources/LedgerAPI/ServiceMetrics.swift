@@ -21,6 +21,8 @@ final class ServiceMetrics: Sendable {
             .milliseconds(500), .seconds(1), .seconds(5),
         ]
         self.factory = factory
+        slowReaderClosings = CoreMetrics.Counter(label: "strikeledger_event_streams_closed_total",
+                                                 dimensions: [("reason", "slow_reader")], factory: factory)
     }
 
     /// Counters and timers made once per label set: the hot path only looks them up.
@@ -48,6 +50,13 @@ final class ServiceMetrics: Sendable {
             timer.recordNanoseconds(Int64(elapsed.components.seconds) * 1_000_000_000 + Int64(elapsed.components.attoseconds / 1_000_000_000))
         }
     }
+
+    /// Event streams ended because their reader fell more than the stream's buffer behind.
+    /// Made at start, so that /metrics shows it at 0.
+    private let slowReaderClosings: CoreMetrics.Counter
+
+    /// Counts an event stream ended because its reader was too slow.
+    func recordSlowReaderClosed() { slowReaderClosings.increment() }
 
     func exposition(heldPolls: Int, database: StoreTiming, webhooks: WebhookFigures) -> Response {
         Gauge(label: "strikeledger_webhook_deliveries", factory: factory).record(Double(webhooks.delivered))

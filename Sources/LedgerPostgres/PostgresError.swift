@@ -91,5 +91,10 @@ public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible
         public static let invalidStatementName = "26000"
         /// `22021`: the text is not valid in the database encoding (a NUL byte, say).
         public static let characterNotInRepertoire = "22021"
+        /// `53100`: the server could not extend a file (its disk is full).
+        public static let diskFull = "53100"
+        /// `25006`: a write in a read-only transaction (a standby, or
+        /// `default_transaction_read_only`).
+        public static let readOnlySQLTransaction = "25006"
     }
 }

@@ -36,6 +36,8 @@ public final class PostgresStore: RelationalStore {
     private let readCount = Atomic<Int>(0)
     private let writeNanos = Atomic<Int>(0)
     private let writeCount = Atomic<Int>(0)
+    /// Whether the last commit failed for want of disk or of write access.
+    private let health = CommitHealth()
 
     /// The channel every write notifies and every process listens on.
     static let channel = "strikeledger_changes"
@@ -102,8 +104,32 @@ public final class PostgresStore: RelationalStore {
         }
     }
 
-    public func isReady() -> Bool {
-        (try? pool.withConnection { c in try c.query("SELECT 1").count }) == 1
+    /// Ready when the server answers, takes writes (neither in recovery nor set
+    /// read-only), and, after a commit failed for want of disk, commits again.
+    public func readiness() -> Readiness {
+        let readOnly: Bool
+        do {
+            readOnly = try pool.withConnection { c in
+                try c.query("SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'")[0].bool(0)
+            }
+        } catch {
+            return .unavailable(.database("the database does not answer: \(error)"))
+        }
+        if readOnly {
+            let error = StoreError.readOnly("the server is in recovery or set read-only")
+            health.failed(error)
+            return .unavailable(error)
+        }
+        if case .readOnly? = health.failure { health.committed() }
+        return health.readiness {
+            // A transaction id is assigned and its commit is written to the WAL and flushed.
+            do throws(StoreError) {
+                try mapped { try pool.transaction { c in _ = try c.query("SELECT pg_current_xact_id()") } }
+                return nil
+            } catch {
+                return error
+            }
+        }
     }
 
     /// PostgreSQL's own tools make its backups: this says how.
@@ -131,7 +157,7 @@ public final class PostgresStore: RelationalStore {
 
     public func writeEvents<T>(_ body: (any SQLSession) throws -> (T, [EventKey])) throws(StoreError) -> T {
         let (value, events) = try measure(writeNanos) { () throws(StoreError) -> (T, [EventKey]) in
-            try mapped {
+            try recordingHealth {
                 try pool.withConnection { c in
                     try c.transaction { c in
                         // The write lock of every process: see the type's documentation.
@@ -147,6 +173,19 @@ public final class PostgresStore: RelationalStore {
         version.add(1, ordering: .sequentiallyConsistent)
         catchUp(with: events)
         return value
+    }
+
+    /// A write, its failure remembered when it stops every write (see `CommitHealth`),
+    /// and its success forgetting it.
+    private func recordingHealth<T>(_ body: () throws -> T) throws(StoreError) -> T {
+        do throws(StoreError) {
+            let value = try mapped(body)
+            health.committed()
+            return value
+        } catch {
+            health.failed(error)
+            throw error
+        }
     }
 
     /// Brings the hub up to the database's head: `events` (this process's own, just
@@ -196,6 +235,10 @@ public final class PostgresStore: RelationalStore {
             return try body()
         } catch let e as StoreError {
             throw e
+        } catch let e as PostgresError where e.sqlState == PostgresError.SQLState.diskFull {
+            throw StoreError.storageFull("\(e)")
+        } catch let e as PostgresError where e.sqlState == PostgresError.SQLState.readOnlySQLTransaction {
+            throw StoreError.readOnly("\(e)")
         } catch {
             throw StoreError.database("\(error)")
         }

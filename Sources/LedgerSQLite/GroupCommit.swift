@@ -29,6 +29,8 @@ final class GroupCommit: Sendable {
     /// Batches committed and writes in them, for the metrics.
     let batches = Atomic<Int>(0)
     let writes = Atomic<Int>(0)
+    /// Whether the last commit failed for want of disk; what readiness reports.
+    let health = CommitHealth()
 
     init(pool: DatabasePool, maxBatch: Int = 64, didCommit: @escaping @Sendable ([EventKey]) -> Void = { _ in }) {
         self.pool = pool
@@ -78,6 +80,7 @@ final class GroupCommit: Sendable {
 
     private func commit(_ batch: [Job]) {
         var events: [EventKey] = []
+        var wrote = false
         do {
             try pool.write { db in
                 for job in batch {
@@ -89,17 +92,34 @@ final class GroupCommit: Sendable {
                             return .commit
                         }
                         events += appended
+                        wrote = true
                     } catch {
-                        job.error = error
+                        let cause = StorageFailure.classify(error) { StorageFailure.systemErrno(of: db) }
+                        job.error = cause
+                        // SQLite rolls the whole transaction back on some errors (a full
+                        // disk, an I/O error): the batch's earlier writes are gone with it,
+                        // and a later savepoint would run in a transaction of its own.
+                        if !db.isInsideTransaction { throw cause }
                     }
                 }
             }
         } catch {
             // The commit itself failed: nothing of the batch is durable.
-            for job in batch where job.error == nil { job.error = error }
+            var cause = error
+            if case StoreError.storageFull = error {} else {
+                cause = StorageFailure.classify(error) {
+                    pool.writeWithoutTransaction { db in StorageFailure.systemErrno(of: db) }
+                }
+            }
+            for job in batch where job.error == nil { job.error = cause }
             events = []
+            wrote = false
         }
-        for job in batch { job.body = nil }
+        for job in batch {
+            job.body = nil
+            if let e = job.error as? StoreError { health.failed(e) }
+        }
+        if wrote { health.committed() }
         // Counted after the commit and before any writer is answered: a reader that saw
         // the old count cannot have seen this batch's data as current.
         batches.add(1, ordering: .sequentiallyConsistent)

@@ -29,7 +29,7 @@ public final class SQLiteStore: RelationalStore {
     /// Opens (creating when missing) and migrates the database at `path`.
     public init(path: String, logger: Logger = Logger(label: "strikeledger.store"),
                 clock: @escaping @Sendable () -> Timestamp = { Timestamp(seconds: Int64(Date().timeIntervalSince1970)) },
-                watchInterval: Duration = SQLiteStore.defaultWatchInterval) throws {
+                watchInterval: Duration = SQLiteStore.defaultWatchInterval, writerCacheKiB: Int = 2048) throws {
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(10)
@@ -41,10 +41,11 @@ public final class SQLiteStore: RelationalStore {
             pool = try DatabasePool(path: path, configuration: config)
             // GRDB sets the writer to synchronous=NORMAL when it enables WAL, after
             // prepareDatabase ran: restore FULL on the one connection that writes. Its page
-            // cache may grow to 16 MiB (SQLite's default is 2): an index that outgrows the
-            // cache is read back from the OS for every write (an import of 100,000 rows
-            // spent a fifth of its time so).
-            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA cache_size = -16384") }
+            // cache is SQLite's 2 MiB unless asked: a bulk import asks for more, since an
+            // index that outgrows the cache is read back from the OS for every write.
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA cache_size = -\(max(writerCacheKiB, 64))")
+            }
         } catch {
             throw StoreError.database("cannot open \(path): \(error)")
         }
@@ -191,9 +192,32 @@ public final class SQLiteStore: RelationalStore {
         }
     }
 
-    /// True when the database answers a query.
-    public func isReady() -> Bool {
-        (try? pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
+    /// Ready when a read answers and, after a commit failed for want of disk, when a
+    /// small commit succeeds again (see `CommitHealth`).
+    public func readiness() -> Readiness {
+        do {
+            _ = try pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        } catch {
+            return .unavailable(.database("the database does not answer a read: \(error)"))
+        }
+        return writer.health.readiness { probeCommit() }
+    }
+
+    /// A commit that writes one page and changes nothing: the database header's
+    /// `user_version` (which nothing here uses) set to its own value. SQLite writes the
+    /// page whatever the value, so the commit needs room in the WAL as any write does.
+    private func probeCommit() -> StoreError? {
+        do {
+            try writeEvents { session -> ((), [EventKey]) in
+                let version = try session.rows("PRAGMA user_version", []).first?.values.first
+                guard case .integer(let v)? = version else { return ((), []) }
+                _ = try session.execute("PRAGMA user_version = \(v)", [])
+                return ((), [])
+            }
+            return nil
+        } catch {
+            return error
+        }
     }
 
     /// A consistent copy of the live database at `path`, through SQLite's backup API.

@@ -28,8 +28,10 @@ public protocol LedgerStore: AnyObject, Sendable {
     var readsInProcess: Bool { get }
     /// Time spent in the database, for the metrics.
     var timing: StoreTiming { get }
-    /// True when the database answers a query.
-    func isReady() -> Bool
+    /// Whether the database answers and can commit now; when not, why. While a commit
+    /// has failed for want of disk or of write access, this tries one (at most once a
+    /// second) rather than trusting a read.
+    func readiness() -> Readiness
     /// Applies pending migrations; returns the names applied.
     @discardableResult func migrate() throws -> [String]
     /// A consistent copy of the live database at `path` (or an error saying how to make

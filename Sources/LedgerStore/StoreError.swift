@@ -16,6 +16,12 @@ public enum StoreError: Error, Sendable, Equatable {
     case migrationUnknown(name: String)
     /// The database itself failed (5xx); the message is for logs.
     case database(String)
+    /// The disk under the database is full: nothing of the write was kept; reads go on,
+    /// and writes succeed again once space is freed (503). The message is for logs.
+    case storageFull(String)
+    /// The database takes no writes (a PostgreSQL in recovery, or set read-only): nothing
+    /// of the write was kept; reads go on (503). The message is for logs.
+    case readOnly(String)
     /// An idempotent write found its key answered already (by another server process):
     /// nothing was written, and this is the answer to replay.
     case alreadyAnswered(StoredResponse)
@@ -33,6 +39,8 @@ extension StoreError: CustomStringConvertible {
         case .migrationUnknown(let name):
             "the database has migration \(name) applied, which this binary does not have: run the binary that applied it, or restore that file"
         case .database(let m): "database error: \(m)"
+        case .storageFull(let m): "the disk is full: \(m)"
+        case .readOnly(let m): "the database is read-only: \(m)"
         case .alreadyAnswered(let r): "already answered (\(r.status)) under this idempotency key"
         }
     }

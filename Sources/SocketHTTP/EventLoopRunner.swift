@@ -670,17 +670,36 @@ final class EventLoopRunner {
         // waits, the writer waits too, and the pump resumes once the output is sent.
         if stream.blocking && connection.pendingOutput > stream.maxBufferedBytes { return }
         let pending = stream.drain()
-        if pending.overflowed {
+        if pending.aborted {
             close(connection)
             return
         }
-        for chunk in pending.chunks { appendStreamChunk(connection, chunk) }
+        var tooSlow = pending.tooSlow
+        for chunk in pending.chunks {
+            // A chunk is sent whole or not at all: past the limit, the client is too slow.
+            if !stream.blocking && connection.pendingOutput > 0
+                && connection.pendingOutput + chunk.count > stream.maxBufferedBytes {
+                tooSlow = true
+                break
+            }
+            appendStreamChunk(connection, chunk)
+        }
         if !pending.chunks.isEmpty { connection.lastStreamWrite = now }
-        if connection.pendingOutput > stream.maxBufferedBytes && !stream.blocking {
-            close(connection)
-            return
+        if tooSlow {
+            endSlowStream(connection, stream)
+        } else if pending.finishRequested {
+            endStream(connection, stream)
         }
-        if pending.finishRequested { endStream(connection, stream) }
+    }
+
+    /// Ends a stream whose client reads too slowly at a chunk boundary: the stream's
+    /// closing note, the terminating chunk, then the connection closes once the client
+    /// has read them (or the write timeout passes).
+    private func endSlowStream(_ connection: Connection, _ stream: ResponseStream) {
+        stream.markTooSlow()
+        if let note = stream.closingNote { appendStreamChunk(connection, note) }
+        connection.closeAfterResponse = true
+        endStream(connection, stream)
     }
 
     private func appendStreamChunk(_ connection: Connection, _ chunk: [UInt8]) {
@@ -849,13 +868,13 @@ final class EventLoopRunner {
             case .streaming(let stream):
                 guard let heartbeat = stream.heartbeat,
                       now - connection.lastStreamWrite >= stream.heartbeatInterval.nanoseconds else { continue }
-                appendStreamChunk(connection, heartbeat)
-                connection.lastStreamWrite = now
-                if connection.pendingOutput > stream.maxBufferedBytes {
-                    close(connection)
+                if !stream.blocking && connection.pendingOutput + heartbeat.count > stream.maxBufferedBytes {
+                    endSlowStream(connection, stream)
                 } else {
-                    resume(connection)
+                    appendStreamChunk(connection, heartbeat)
+                    connection.lastStreamWrite = now
                 }
+                resume(connection)
             case .lingering:
                 if now >= connection.deadline { close(connection) }
             case .processing, .responding, .closed:

@@ -4,7 +4,7 @@ enum LoopMessage: Sendable {
     case reply(ConnectionID, Reply)
     /// A deferred response was completed.
     case deferredReady(ConnectionID)
-    /// A stream has new chunks, was finished or overflowed.
+    /// A stream has new chunks, was finished, or its client reads too slowly.
     case streamReady(ConnectionID)
     /// A connection accepted by another loop, given to this one to balance the load:
     /// the descriptor and the peer's address.

@@ -6,6 +6,11 @@ import Synchronization
 /// `write` queues bytes and wakes the connection's event loop, which frames them as
 /// chunks. The stream ends when `finish` is called, the client goes away, more than
 /// `maxBufferedBytes` are waiting to be sent, or the server shuts down.
+///
+/// A client that reads too slowly (more than `maxBufferedBytes` waiting) gets a clean
+/// end at a write's boundary: what it was sent so far, `closingNote`, then the
+/// terminating chunk; later writes are dropped. Each write is whole or absent, so a
+/// writer that writes one event per call never has an event cut in two.
 public final class ResponseStream: Sendable {
     private struct State {
         var chunks: [[UInt8]] = []
@@ -13,7 +18,10 @@ public final class ResponseStream: Sendable {
         /// No more writes are accepted.
         var closed = false
         var finishRequested = false
-        var overflowed = false
+        /// Ended as broken (`abort`): closed without the terminating chunk.
+        var aborted = false
+        /// Ended because the client read too slowly.
+        var tooSlow = false
         var ended = false
         var wakePosted = false
         var binding: LoopBinding? = nil
@@ -25,6 +33,9 @@ public final class ResponseStream: Sendable {
     let heartbeat: [UInt8]?
     let heartbeatInterval: Duration
     let maxBufferedBytes: Int
+    /// Bytes sent as the last chunk when the stream is ended because the client reads
+    /// too slowly (an SSE comment saying why), or nil.
+    let closingNote: [UInt8]?
     /// When true, a writer that finds `maxBufferedBytes` queued waits for the client to read
     /// (backpressure, for a download made as fast as the client takes it) instead of the
     /// stream being ended as too slow (for a live feed).
@@ -36,12 +47,15 @@ public final class ResponseStream: Sendable {
     ///   - heartbeat: bytes written (as a chunk) whenever nothing was written for
     ///     `heartbeatInterval` (an SSE comment line such as ": keep-alive\n\n"); nil for none.
     ///   - maxBufferedBytes: when more than this is queued unsent because the client
-    ///     reads too slowly, the server ends the stream and closes the connection.
+    ///     reads too slowly, the server ends the stream (after `closingNote`) and closes
+    ///     the connection once the client has read the rest.
+    ///   - closingNote: the last chunk of a stream ended for a slow client; nil for none.
     public init(heartbeat: [UInt8]? = nil, heartbeatInterval: Duration = .seconds(15),
-                maxBufferedBytes: Int = 1 << 20, blocking: Bool = false) {
+                maxBufferedBytes: Int = 1 << 20, closingNote: [UInt8]? = nil, blocking: Bool = false) {
         self.heartbeat = heartbeat?.isEmpty == true ? nil : heartbeat
         self.heartbeatInterval = heartbeatInterval
         self.maxBufferedBytes = maxBufferedBytes
+        self.closingNote = closingNote?.isEmpty == true ? nil : closingNote
         self.blocking = blocking
     }
 
@@ -66,13 +80,16 @@ public final class ResponseStream: Sendable {
         let accepted = state.withLock { state -> Bool in
             guard !state.closed else { return false }
             if bytes.isEmpty { return true }
-            state.chunks.append(bytes)
-            state.queuedBytes += bytes.count
             var accepted = true
-            if state.queuedBytes > maxBufferedBytes && !blocking {
+            if state.queuedBytes > 0 && state.queuedBytes + bytes.count > maxBufferedBytes && !blocking {
+                // Too slow: this write is dropped whole; the loop ends the stream after
+                // what is queued.
                 state.closed = true
-                state.overflowed = true
+                state.tooSlow = true
                 accepted = false
+            } else {
+                state.chunks.append(bytes)
+                state.queuedBytes += bytes.count
             }
             if let binding = state.binding, !state.wakePosted {
                 state.wakePosted = true
@@ -106,7 +123,7 @@ public final class ResponseStream: Sendable {
         state.withLock { state in
             guard !state.closed else { return }
             state.closed = true
-            state.overflowed = true
+            state.aborted = true
             if let binding = state.binding, !state.wakePosted {
                 state.wakePosted = true
                 wake = binding
@@ -117,6 +134,10 @@ public final class ResponseStream: Sendable {
 
     /// True once the stream can take no more writes.
     public var isFinished: Bool { state.withLock { $0.closed } }
+
+    /// True when the stream was ended because the client read too slowly (known by the
+    /// time the `onFinish` callbacks run).
+    public var endedTooSlow: Bool { state.withLock { $0.tooSlow } }
 
     /// Called once when the stream ends for any reason. Use it to unregister subscribers.
     /// Registered after that, it runs at once on the calling thread.
@@ -135,7 +156,8 @@ public final class ResponseStream: Sendable {
     struct Pending {
         var chunks: [[UInt8]]
         var finishRequested: Bool
-        var overflowed: Bool
+        var aborted: Bool
+        var tooSlow: Bool
     }
 
     func bind(_ binding: LoopBinding) {
@@ -146,7 +168,7 @@ public final class ResponseStream: Sendable {
     func drain() -> Pending {
         state.withLock { state in
             let pending = Pending(chunks: state.chunks, finishRequested: state.finishRequested,
-                                  overflowed: state.overflowed)
+                                  aborted: state.aborted, tooSlow: state.tooSlow)
             state.chunks = []
             state.queuedBytes = 0
             state.wakePosted = false
@@ -155,7 +177,16 @@ public final class ResponseStream: Sendable {
         }
     }
 
-    /// Ends the stream for good (finished, client gone, overflow, shutdown) and runs the
+    /// Records that the loop ends the stream because the client reads too slowly (its
+    /// output, not this queue, went over the limit); no more writes are accepted.
+    func markTooSlow() {
+        state.withLock { state in
+            state.closed = true
+            state.tooSlow = true
+        }
+    }
+
+    /// Ends the stream for good (finished, client gone, too slow, shutdown) and runs the
     /// `onFinish` callbacks, once.
     func end() {
         let callbacks = state.withLock { state -> [@Sendable () -> Void]? in

@@ -52,9 +52,10 @@ struct DatabaseOption: ParsableArguments {
     /// Whether `path` names a PostgreSQL database rather than a SQLite file.
     var isPostgres: Bool { path.hasPrefix("postgres://") || path.hasPrefix("postgresql://") }
 
-    func open() throws -> LedgerStore {
+    /// Opens the store; `writerCacheKiB` sizes SQLite's writing connection's page cache.
+    func open(writerCacheKiB: Int = 2048) throws -> LedgerStore {
         do {
-            return isPostgres ? try PostgresStore(url: path) : try SQLiteStore(path: path)
+            return isPostgres ? try PostgresStore(url: path) : try SQLiteStore(path: path, writerCacheKiB: writerCacheKiB)
         } catch {
             throw CommandError("\(error)")
         }
@@ -76,6 +77,10 @@ struct Serve: ParsableCommand {
     var rateLimit: Double?
     @Option(help: "Event-loop threads (default: the number of cores).") var eventLoops: Int?
     @Option(help: "Worker threads for database work (default 8).") var workers: Int?
+    @Option(help: "At most this many malloc arenas, shared by all threads; 0 keeps glibc's default of 8 per core (default 2).")
+    var mallocArenas: Int?
+    @Option(help: "Seconds between returns of free heap pages to the system (malloc_trim); 0 never (default 30).")
+    var mallocTrimInterval: Int?
     @Option(name: .customLong("cors-origin"),
             help: ArgumentHelp("An origin whose pages may read the API, e.g. https://news.example, or * for any; repeatable (env STRIKELEDGER_CORS_ORIGIN, comma-separated; default: none).",
                                valueName: "origin"))
@@ -90,6 +95,11 @@ struct Serve: ParsableCommand {
         // Before the store or anything else starts a thread: SIGTERM and SIGINT must reach
         // the server's signalfd, not a thread that dies of them.
         HTTPServer.blockTerminationSignals()
+        let heap = HeapPolicy(arenas: mallocArenas ?? 2, trimInterval: mallocTrimInterval ?? 30)
+        guard heap.arenas >= 0, heap.trimInterval >= 0 else {
+            throw ValidationError("--malloc-arenas and --malloc-trim-interval must be 0 or more")
+        }
+        heap.apply()
         let logger = Logger(label: "strikeledger")
         let env = ProcessInfo.processInfo.environment
         var server = ServerConfiguration()

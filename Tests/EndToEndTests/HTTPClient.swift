@@ -92,9 +92,14 @@ final class Socket: @unchecked Sendable {
 
     private init(fd: Int32) { self.fd = fd }
 
-    static func connect(port: Int, timeout: Double = 10) throws -> Socket {
+    /// - Parameter receiveBuffer: the socket's receive buffer (`SO_RCVBUF`, set before
+    ///   connecting so that the window stays small), for a reader that falls behind.
+    static func connect(port: Int, timeout: Double = 10, receiveBuffer: Int32? = nil) throws -> Socket {
         let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw E2EError("socket() failed: \(errno)") }
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = in_port_t(UInt16(port).bigEndian)

@@ -124,6 +124,8 @@ extension StoreError {
         case .migrationEdited: "migrationEdited"
         case .migrationUnknown: "migrationUnknown"
         case .database: "database"
+        case .storageFull: "storageFull"
+        case .readOnly: "readOnly"
         case .alreadyAnswered: "alreadyAnswered"
         }
     }

@@ -423,24 +423,62 @@ import Testing
         #expect(eventually { server.state.finishCount("s2") == 1 })
     }
 
-    @Test func streamOverflowEndsAndCloses() throws {
+    @Test func aSlowReaderGetsTheStreamEndedAtAChunkBoundaryWithItsNote() throws {
         let server = try TestServer()
         defer { server.stop() }
-        let client = try RawClient(port: server.port, receiveBufferSize: 4096)
-        try client.send("GET /stream?id=s3&max=65536 HTTP/1.1\r\nHost: a\r\n\r\n")
+        let client = try RawClient(port: server.port, receiveTimeout: 20, receiveBufferSize: 4096)
+        try client.send("GET /stream?id=s3&max=65536&note HTTP/1.1\r\nHost: a\r\n\r\n")
         #expect(eventually { server.state.stream("s3") != nil })
         let stream = try #require(server.state.stream("s3"))
-        let chunk = [UInt8](repeating: UInt8(ascii: "x"), count: 16384)
+        // Numbered events of 16 KiB each. The client reads nothing for now: the server
+        // gives up once 64 KiB wait unsent.
+        func event(_ n: Int) -> [UInt8] {
+            let head = Array("id: \(n)\ndata: ".utf8)
+            return head + [UInt8](repeating: UInt8(ascii: "x"), count: 16384 - head.count - 2) + Array("\n\n".utf8)
+        }
+        var written = 0
+        while stream.write(event(written)) && written < 20_000 {
+            written += 1
+            if written % 16 == 0 { usleep(1_000) }
+        }
+        #expect(written < 20_000)
+        #expect(stream.isFinished)
+        #expect(eventually { server.state.finishCount("s3") == 1 })
+        #expect(stream.endedTooSlow)
+        #expect(server.server.openConnections == 1, "the connection waits for the client to read the end")
+
+        // Now the client reads everything: whole events in order, the note, the last chunk.
+        let head = try client.readHead()
+        #expect(head.status == 200 && head.header("Transfer-Encoding") == "chunked")
+        var chunks: [[UInt8]] = []
+        while let chunk = try client.readChunk() { chunks.append(chunk) }
+        let last = chunks.popLast()
+        let note = try #require(last)
+        #expect(String(decoding: note, as: UTF8.self) == TestHandler.slowNote)
+        #expect(!chunks.isEmpty && chunks.count <= written)
+        for (n, chunk) in chunks.enumerated() { #expect(chunk == event(n), "event \(n) whole and in order") }
+        #expect(client.isClosedByPeer())
+        #expect(eventually { server.server.openConnections == 0 })
+    }
+
+    @Test func theEndOfASlowStreamIsTheNoteThenTheTerminatingChunk() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let client = try RawClient(port: server.port, receiveTimeout: 20, receiveBufferSize: 4096)
+        try client.send("GET /stream?id=s4&max=65536&note HTTP/1.1\r\nHost: a\r\n\r\n")
+        #expect(eventually { server.state.stream("s4") != nil })
+        let stream = try #require(server.state.stream("s4"))
+        let chunk = Array((String(repeating: "y", count: 8190) + "\n\n").utf8)
         var writes = 0
-        // The client never reads: the server must give up once 64 KiB wait unsent.
-        while stream.write(chunk) && writes < 20_000 {
+        while stream.write(chunk) && writes < 40_000 {
             writes += 1
             if writes % 16 == 0 { usleep(1_000) }
         }
-        #expect(writes < 20_000)
-        #expect(stream.isFinished)
-        #expect(eventually { server.state.finishCount("s3") == 1 })
-        #expect(eventually { server.server.openConnections == 0 })
+        #expect(eventually { server.state.finishCount("s4") == 1 })
+        // The raw bytes, as curl would see them: the note's chunk, then 0 CRLF CRLF.
+        let bytes = try client.readToEnd()
+        let tail = Array(String(format: "%x", TestHandler.slowNote.utf8.count).utf8) + Array("\r\n\(TestHandler.slowNote)\r\n0\r\n\r\n".utf8)
+        #expect(Array(bytes.suffix(tail.count)) == tail)
     }
 
     // MARK: - Capacity

@@ -97,7 +97,8 @@ struct TestHandler: HTTPHandler {
             let maxBuffered = Int(query["max"] ?? "1048576") ?? 1_048_576
             let stream = ResponseStream(heartbeat: heartbeat == nil ? nil : Array(": hb\n\n".utf8),
                                         heartbeatInterval: .milliseconds(heartbeat ?? 15_000),
-                                        maxBufferedBytes: maxBuffered)
+                                        maxBufferedBytes: maxBuffered,
+                                        closingNote: query["note"] == nil ? nil : Array(TestHandler.slowNote.utf8))
             stream.onFinish { [state] in state.finished(id) }
             state.streams.withLock { $0[id] = stream }
             if query["auto"] != nil {
@@ -117,6 +118,9 @@ struct TestHandler: HTTPHandler {
             return .response(Self.text("not found", status: .notFound))
         }
     }
+
+    /// The closing note of `/stream?note`.
+    static let slowNote = ": closed: too slow\n\n"
 
     static func parameters(_ query: Substring) -> [String: String] {
         var result: [String: String] = [:]

@@ -1,0 +1,41 @@
+import Testing
+@testable import LedgerAPI
+
+/// The answer cache keeps only answers that can still be served: those of the newest
+/// version, within its count and byte bounds.
+@Suite struct AnswerCacheTests {
+    private func entry(_ version: Int, bytes: Int = 100) -> AnswerCache.Entry {
+        AnswerCache.Entry(version: version, etag: "\"e\(version)\"", body: [UInt8](repeating: 0x20, count: bytes))
+    }
+
+    @Test func aNewerVersionDropsEveryOlderAnswerAndAnOlderOneIsNotKept() {
+        let cache = AnswerCache()
+        for i in 0..<100 { cache.store(entry(1), for: "q\(i)"[...]) }
+        #expect(cache.size.answers == 100)
+        #expect(cache.answer(for: "q7"[...], at: 1) != nil)
+
+        cache.store(entry(2), for: "q0"[...])
+        #expect(cache.size.answers == 1 && cache.size.bytes == 100, "the 99 answers of version 1 could never be served again")
+        #expect(cache.answer(for: "q7"[...], at: 1) == nil)
+        #expect(cache.answer(for: "q0"[...], at: 2) != nil)
+
+        // A query that read version 1 and finished late is not kept.
+        cache.store(entry(1), for: "late"[...])
+        #expect(cache.answer(for: "late"[...], at: 1) == nil)
+        #expect(cache.size.answers == 1)
+    }
+
+    @Test func itsBytesAndCountAreBounded() {
+        let cache = AnswerCache(capacity: 10, maxBytes: 1_000)
+        for i in 0..<9 { cache.store(entry(1, bytes: 100), for: "q\(i)"[...]) }
+        #expect(cache.size.bytes == 900)
+        cache.store(entry(1, bytes: 200), for: "big"[...])
+        #expect(cache.size.bytes <= 1_000 && cache.answer(for: "big"[...], at: 1) != nil)
+        for i in 0..<50 { cache.store(entry(1, bytes: 10), for: "n\(i)"[...]) }
+        #expect(cache.size.answers <= 10)
+        // The same key again replaces its answer and its bytes.
+        let before = cache.size.bytes
+        cache.store(entry(1, bytes: 10), for: "n49"[...])
+        #expect(cache.size.bytes == before)
+    }
+}
