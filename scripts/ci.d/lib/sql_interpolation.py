@@ -28,8 +28,6 @@ ALLOWED = {
         "a static column list (constant SQL text)",
     ("RelationalStore+Webhooks.swift", "wants"):
         "a StaticString column name chosen in code by the event's kind (wants_revision, wants_void, wants_merge)",
-    ("RelationalStore+Webhooks.swift", "Self.nextID(\"webhook_subscriptions\")"):
-        "RelationalStore.nextID: a subquery on a StaticString table name written in code",
     ("RelationalStore+Webhooks.swift", "condition"):
         "the deliveries helper's StaticString parameter: only fixed conditions with '?' placeholders written in code reach it",
     ("RelationalStore+Webhooks.swift", "marks"):
@@ -50,22 +48,12 @@ ALLOWED = {
         "a static column list (constant SQL text)",
     ("RelationalStore+Strikes.swift", "marks"):
         "a list of '?' placeholders, one per strike id, all bound",
-    ("RelationalStore+Strikes.swift", "nextID(\"strikes\")"):
-        "RelationalStore.nextID: a subquery on a StaticString table name written in code",
-    ("RelationalStore+Sources.swift", "nextID(\"sources\")"):
-        "RelationalStore.nextID: a subquery on a StaticString table name written in code",
-    ("RelationalStore+Cities.swift", "Self.nextID(\"cities\")"):
-        "RelationalStore.nextID: a subquery on a StaticString table name written in code",
-    ("RelationalStore+Keys.swift", "Self.nextID(\"api_keys\")"):
-        "RelationalStore.nextID: a subquery on a StaticString table name written in code",
     ("RelationalStore+Statements.swift", "marks"):
         "a list of '?' placeholders, one per strike id, all bound",
     ("RelationalStore+Attacks.swift", "marks"):
         "a list of '?' placeholders, one per attack id or revision seq, all bound",
     ("RelationalStore+Attacks.swift", "strikeColumns"):
         "a static column list (constant SQL text)",
-    ("RelationalStore+Attacks.swift", "Self.nextID(\"attacks\")"):
-        "RelationalStore.nextID: a subquery on a StaticString table name written in code",
     ("RelationalStore+Attacks.swift", "condition"):
         "fetchAttackRevisions' StaticString parameter: only fixed conditions with '?' placeholders written in code reach it",
     ("RelationalStore+Changes.swift", "marks"):
@@ -76,6 +64,10 @@ ALLOWED = {
         "a list of '?' placeholders, one per strike id of an export page, all bound",
     ("RelationalStore.swift", "table"):
         "nextID's StaticString parameter: only table names written in code reach it",
+    ("SQLiteStore.swift", "max(writerCacheKiB, 64)"):
+        "an Int (the writer's page cache in KiB) chosen in code by the command, not request input",
+    ("SQLiteStore.swift", "v"):
+        "the readiness probe's Int, read back from PRAGMA user_version, written back unchanged",
     ("PostgresStore.swift", "destination"):
         "not SQL: the pg_dump command line that backup's error message suggests",
     ("PostgresStore.swift", "url"):
