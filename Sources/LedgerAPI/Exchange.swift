@@ -95,13 +95,29 @@ enum ETag {
 
     /// A strong tag derived from the bytes of an answer.
     static func digest(_ bytes: [UInt8]) -> String {
-        // FNV-1a, 64 bits, twice with different offsets: stable across restarts and cheap.
-        var a: UInt64 = 0xcbf2_9ce4_8422_2325, b: UInt64 = 0x8422_2325_cbf2_9ce4
-        for byte in bytes {
-            a = (a ^ UInt64(byte)) &* 0x100_0000_01b3
-            b = (b ^ UInt64(byte)) &* 0x100_0000_01b3
+        var h = Hasher()
+        h.add(bytes)
+        return h.tag
+    }
+
+    /// FNV-1a, 64 bits, twice with different offsets: stable across restarts and cheap;
+    /// fed in pieces, for an answer that is never whole in memory.
+    struct Hasher {
+        private var a: UInt64 = 0xcbf2_9ce4_8422_2325, b: UInt64 = 0x8422_2325_cbf2_9ce4
+
+        mutating func add(_ bytes: [UInt8]) {
+            var a = self.a, b = self.b
+            for byte in bytes {
+                a = (a ^ UInt64(byte)) &* 0x100_0000_01b3
+                b = (b ^ UInt64(byte)) &* 0x100_0000_01b3
+            }
+            self.a = a; self.b = b
         }
-        return "\"" + String(a, radix: 16) + String(b, radix: 16) + "\""
+
+        /// The state so far as 16 bytes, to feed into another digest.
+        var digestBytes: [UInt8] { withUnsafeBytes(of: (a.bigEndian, b.bigEndian)) { Array($0) } }
+
+        var tag: String { "\"" + String(a, radix: 16) + String(b, radix: 16) + "\"" }
     }
 }
 

@@ -1,15 +1,22 @@
+import Foundation
 import HTTPTypes
 import LedgerModel
 import LedgerStore
 import SocketHTTP
+import Synchronization
 
 extension LedgerService {
     /// `GET /v1/casualties`: strikes and totals for a city (or all) over local dates or
     /// instants, optionally as known at `as_of`, optionally day by day.
-    func casualties(_ x: Exchange) throws -> Response {
+    ///
+    /// An answer of up to `inlineCasualtyStrikes` (configuration) strikes is built whole and kept in the answer
+    /// cache. A larger one (a year of every city) is streamed: one walk over the strikes
+    /// adds up the totals and digests the strike list for the ETag, a second walk in the
+    /// same snapshot sends it, a page of strikes in memory at a time.
+    func casualties(_ x: Exchange) throws -> Reply {
         let version = store.dataVersion
         let key = x.request.head.path ?? ""
-        if let cached = casualtyCache.answer(for: key[...], at: version) { return cached.response }
+        if let cached = casualtyCache.answer(for: key[...], at: version) { return .response(cached.response) }
         let q = try x.query(Self.casualtyParameters)
         let range = try DateRange(q)
         let asOf = try q.instant("as_of")
@@ -27,18 +34,89 @@ extension LedgerService {
         let from = range.fromDate ?? range.fromInstant.map { zone.localDate(of: $0) }
         let to = range.toDate ?? range.toInstant.map { zone.localDate(of: $0) }
         if let from, let to, from > to { throw APIError.badRequest("query parameter from lies after to") }
-        var days: [CivilDate] = []
+        var days: [CivilDate]? = nil
         if byDay {
             guard let from, let to else { throw APIError.badRequest("group_by=day needs both from and to (or date)") }
             let count = to.daysSinceEpoch - from.daysSinceEpoch + 1
             guard count <= 366 else { throw APIError.badRequest("group_by=day covers at most 366 days") }
             days = (0..<Int(max(count, 0))).map { from.adding(days: $0) }
         }
-        let lines = try store.casualties(query)
-        let body = CasualtiesAnswer(city: city?.ref, from: from, to: to, asOf: asOf, lines: lines, days: byDay ? days : nil).jsonBytes
+        let frame = CasualtiesFrame(city: city?.ref, from: from, to: to, asOf: asOf, days: days)
+        let limit = configuration.inlineCasualtyStrikes
+        let lines = try store.readCasualties(query) { walk in
+            let lines = try walk.first(limit + 1)
+            return lines.count <= limit ? lines : nil
+        }
+        guard let lines else { return try streamCasualties(query, frame, ifNoneMatch: x.header(.ifNoneMatch)) }
+        let body = frame.answer(lines)
         let entry = AnswerCache.Entry(version: version, etag: ETag.digest(body), body: body)
         casualtyCache.store(entry, for: key[...])
-        return entry.response
+        return .response(entry.response)
+    }
+
+    /// A large casualties answer, streamed with chunked encoding from its own thread. The
+    /// calling worker waits only for the first walk (totals and ETag); a matching
+    /// `If-None-Match` gets its 304 without the second.
+    private func streamCasualties(_ query: CasualtyQuery, _ frame: CasualtiesFrame, ifNoneMatch: String?) throws -> Reply {
+        enum Start { case stream(etag: String), notModified(etag: String), failed(any Error) }
+        let start = Mutex<Start?>(nil)
+        let started = DispatchSemaphore(value: 0)
+        let stream = ResponseStream(maxBufferedBytes: 1 << 20, blocking: true)
+        let store = self.store, logger = self.logger
+        let thread = Thread {
+            do {
+                try store.readCasualties(query) { walk in
+                    var tally = CasualtyTally()
+                    var strikes = ETag.Hasher()
+                    var first = true
+                    try walk.forEachPage { page in
+                        tally.add(page)
+                        strikes.add(CasualtiesFrame.strikeList(page, first: first))
+                        first = false
+                        return true
+                    }
+                    let (opening, closing) = frame.halves(tally)
+                    var whole = ETag.Hasher()
+                    whole.add(opening); whole.add(strikes.digestBytes); whole.add(closing)
+                    let etag = whole.tag
+                    if let ifNoneMatch, ETag.matches(ifNoneMatch, etag) {
+                        start.withLock { $0 = .notModified(etag: etag) }
+                        started.signal()
+                        return
+                    }
+                    start.withLock { $0 = .stream(etag: etag) }
+                    started.signal()
+                    guard stream.write(opening) else { return }
+                    first = true
+                    let whole2 = try walk.forEachPage { page in
+                        defer { first = false }
+                        return stream.write(CasualtiesFrame.strikeList(page, first: first))
+                    }
+                    if whole2, stream.write(closing) { stream.finish() }
+                }
+            } catch {
+                let unanswered = start.withLock { s -> Bool in
+                    guard s == nil else { return false }
+                    s = .failed(error)
+                    return true
+                }
+                if unanswered { started.signal() } else {
+                    logger.error("casualties answer failed midway: \(error)")
+                    stream.abort()
+                }
+            }
+        }
+        thread.name = "strikeledger-casualties"
+        thread.start()
+        started.wait()
+        switch start.withLock({ $0 })! {
+        case .failed(let error): throw error
+        case .notModified(let etag): return .response(Answer.notModified(etag: etag))
+        case .stream(let etag):
+            var head = Answer.tagged(etag: etag, []).head
+            head.headerFields[.contentType] = "application/json"
+            return .stream(head, stream)
+        }
     }
 
     /// The query parameters of `GET /v1/casualties`.
@@ -76,15 +154,29 @@ extension LedgerService {
 
 enum GroupBy: String, CaseIterable { case day }
 
-struct CasualtiesAnswer: JSONWritable {
+/// A casualties answer around its strike list: the city, the range, the totals and the
+/// days. Its bytes are the same whether the answer is built whole or streamed.
+struct CasualtiesFrame {
     var city: CityRef?
     var from: CivilDate?
     var to: CivilDate?
     var asOf: Timestamp?
-    var lines: [CasualtyLine]
+    /// Every date of the range, with `group_by=day`; else nil.
     var days: [CivilDate]?
 
-    func write(to json: inout JSONWriter) {
+    /// The whole answer for these strikes.
+    func answer(_ lines: [CasualtyLine]) -> [UInt8] {
+        var tally = CasualtyTally()
+        tally.add(lines)
+        let (opening, closing) = halves(tally)
+        return opening + Self.strikeList(lines, first: true) + closing
+    }
+
+    /// The answer's bytes before its first strike, and from the strike list's closing
+    /// bracket on, for these totals.
+    func halves(_ tally: CasualtyTally) -> (opening: [UInt8], closing: [UInt8]) {
+        var split = 0
+        var json = JSONWriter()
         json.object { o in
             o.key("city")
             if let city { city.write(to: &o) } else { o.null() }
@@ -93,41 +185,66 @@ struct CasualtiesAnswer: JSONWritable {
             o.field("as_of", asOf)
             o.key("totals")
             o.object { t in
-                t.field("strikes", lines.count)
-                t.field("killed", lines.reduce(Int64(0)) { $0 + ($1.toll.killed ?? 0) })
-                t.field("injured", lines.reduce(Int64(0)) { $0 + ($1.toll.injured ?? 0) })
+                t.field("strikes", tally.strikes)
+                t.field("killed", tally.killed)
+                t.field("injured", tally.injured)
             }
             o.key("strikes")
-            o.array { a in
-                for line in lines {
-                    a.object { s in
-                        s.field("id", line.id)
-                        s.field("occurred_at", line.occurredAt)
-                        s.field("local_date", line.localDate)
-                        s.key("city"); line.city.write(to: &s)
-                        s.key("toll"); line.toll.write(to: &s)
-                    }
-                }
-            }
+            o.array { a in split = a.bytes.count }
             if let days {
-                var perDay: [CivilDate: (Int, Int64, Int64)] = [:]
-                for l in lines {
-                    let v = perDay[l.localDate] ?? (0, 0, 0)
-                    perDay[l.localDate] = (v.0 + 1, v.1 + (l.toll.killed ?? 0), v.2 + (l.toll.injured ?? 0))
-                }
                 o.key("days")
                 o.array { a in
                     for d in days {
-                        let v = perDay[d] ?? (0, 0, 0)
+                        let v = tally.perDay[d] ?? CasualtyTally.Day()
                         a.object { e in
                             e.field("date", d)
-                            e.field("strikes", v.0)
-                            e.field("killed", v.1)
-                            e.field("injured", v.2)
+                            e.field("strikes", v.strikes)
+                            e.field("killed", v.killed)
+                            e.field("injured", v.injured)
                         }
                     }
                 }
             }
+        }
+        return (Array(json.bytes[..<split]), Array(json.bytes[split...]))
+    }
+
+    /// A run of the strike list's elements, with the comma before them unless `first`.
+    static func strikeList(_ lines: [CasualtyLine], first: Bool) -> [UInt8] {
+        var json = JSONWriter(capacity: 200 * lines.count + 2)
+        json.array { a in
+            for line in lines {
+                a.object { s in
+                    s.field("id", line.id)
+                    s.field("occurred_at", line.occurredAt)
+                    s.field("local_date", line.localDate)
+                    s.key("city"); line.city.write(to: &s)
+                    s.key("toll"); line.toll.write(to: &s)
+                }
+            }
+        }
+        // Without the brackets: the elements alone.
+        var bytes = Array(json.bytes.dropFirst().dropLast())
+        if !first, !bytes.isEmpty { bytes.insert(UInt8(ascii: ","), at: 0) }
+        return bytes
+    }
+}
+
+/// The totals of the strikes seen so far, whole and day by day (null counts as 0).
+struct CasualtyTally {
+    struct Day { var strikes = 0; var killed: Int64 = 0; var injured: Int64 = 0 }
+    var strikes = 0
+    var killed: Int64 = 0
+    var injured: Int64 = 0
+    var perDay: [CivilDate: Day] = [:]
+
+    mutating func add(_ lines: [CasualtyLine]) {
+        for l in lines {
+            let k = l.toll.killed ?? 0, i = l.toll.injured ?? 0
+            strikes += 1; killed += k; injured += i
+            perDay[l.localDate, default: Day()].strikes += 1
+            perDay[l.localDate, default: Day()].killed += k
+            perDay[l.localDate, default: Day()].injured += i
         }
     }
 }

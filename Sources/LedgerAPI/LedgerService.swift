@@ -18,6 +18,9 @@ public struct APIConfiguration: Sendable {
     /// Origins whose pages may read the API (`https://news.example`, each as a browser
     /// sends `Origin`), or `["*"]` for any; empty: no CORS field is ever sent.
     public var corsOrigins: [String] = []
+    /// The most strikes a casualties answer built whole (and kept in the answer cache)
+    /// holds; a larger answer is streamed, a page of strikes in memory at a time.
+    public var inlineCasualtyStrikes = 5_000
     public init() {}
 }
 
@@ -194,6 +197,7 @@ public final class LedgerService: HTTPHandler {
         case .changes: return .right(try feed.poll(x))
         case .changesStream: return .right(try feed.stream(x))
         case .export(let format): return .right(try export(x, format))
+        case .casualties: return .right(try casualties(x))
         default: return .left(try respond(x, method: method))
         }
     }
@@ -238,7 +242,6 @@ public final class LedgerService: HTTPHandler {
         case (.strikeRevisions(let id), _): return try appendRevision(x, id)
         case (.revisionVoid(let seq), _): return try voidRevision(x, seq)
         case (.reports, _): return try ingestReport(x)
-        case (.casualties, _): return try casualties(x)
         case (.weapons, _): return try listWeapons(x)
         case (.attacks, .get): return try listAttacks(x)
         case (.attacks, _): return try createAttack(x)
@@ -256,7 +259,7 @@ public final class LedgerService: HTTPHandler {
         case (.subscriptionSecret(let id), _): return try rotateSecret(x, id)
         case (.subscriptionDeliveries(let id), _): return try listDeliveries(x, id)
         case (.deliveryRetry(let id, let event), _): return try retryDelivery(x, id, event)
-        case (.changes, _), (.changesStream, _), (.export, _):
+        case (.changes, _), (.changesStream, _), (.export, _), (.casualties, _):
             throw APIError.badRequest("idempotency keys apply to POST only")
         }
     }

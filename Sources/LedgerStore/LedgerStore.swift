@@ -110,8 +110,10 @@ public protocol LedgerStore: AnyObject, Sendable {
 
     // MARK: Reading
 
-    /// The strikes a casualties query covers, in `occurred_at` order, with their tolls.
-    func casualties(_ q: CasualtyQuery) throws(StoreError) -> [CasualtyLine]
+    /// Hands `body` a walk over the strikes a casualties query covers, in `occurred_at`
+    /// order, with their tolls, every page of it from one snapshot (so that a second walk,
+    /// for totals first and strikes next, reads the same strikes as the first).
+    func readCasualties<T>(_ q: CasualtyQuery, _ body: (CasualtyWalk) throws -> T) throws(StoreError) -> T
     /// Feed events with `seq > since` matching `filter`, ascending, at most `limit`; and
     /// the feed's head in the same snapshot.
     func changes(since: Int64, filter: FeedFilter, limit: Int) throws(StoreError) -> (items: [ChangeEvent], head: Int64)
@@ -212,5 +214,16 @@ public struct StoreTiming: Sendable {
     public init(readSeconds: Double, reads: Int, writeSeconds: Double, writes: Int, commits: Int) {
         self.readSeconds = readSeconds; self.reads = reads; self.writeSeconds = writeSeconds
         self.writes = writes; self.commits = commits
+    }
+}
+
+extension LedgerStore {
+    /// Every strike a casualties query covers, in `occurred_at` order, with its toll.
+    public func casualties(_ q: CasualtyQuery) throws(StoreError) -> [CasualtyLine] {
+        try readCasualties(q) { walk in
+            var all: [CasualtyLine] = []
+            try walk.forEachPage { page in all += page; return true }
+            return all
+        }
     }
 }

@@ -73,6 +73,32 @@ public struct CasualtyLine: Sendable, Equatable {
     }
 }
 
+/// The strikes of a casualties query, read a page at a time from one snapshot (see
+/// `LedgerStore.readCasualties`). Valid only inside the closure it was handed to.
+public struct CasualtyWalk {
+    /// At most `limit` lines after the line `after` (nil: from the first).
+    let page: (_ after: CasualtyLine?, _ limit: Int) throws -> [CasualtyLine]
+
+    public init(page: @escaping (_ after: CasualtyLine?, _ limit: Int) throws -> [CasualtyLine]) { self.page = page }
+
+    /// The first `limit` lines.
+    public func first(_ limit: Int) throws -> [CasualtyLine] { try page(nil, limit) }
+
+    /// Calls `each` with every line in order, a page of `pageSize` in memory at a time,
+    /// until the lines run out or `each` returns false; returns false when stopped.
+    @discardableResult
+    public func forEachPage(pageSize: Int = 1000, _ each: ([CasualtyLine]) throws -> Bool) throws -> Bool {
+        var last: CasualtyLine? = nil
+        while true {
+            let lines = try page(last, pageSize)
+            if lines.isEmpty { return true }
+            guard try each(lines) else { return false }
+            if lines.count < pageSize { return true }
+            last = lines.last
+        }
+    }
+}
+
 /// Which strikes (or revisions) an export covers: the casualties filters, as known now or
 /// at `asOf`, and whether merged strikes are listed too.
 public struct ExportQuery: StrikeSelection, Sendable, Equatable {

@@ -75,6 +75,8 @@ struct Serve: ParsableCommand {
     var matchWindow: Int64?
     @Option(help: "Writes per second allowed to each key, bursts up to ten times that; past it 429 (default 0: no limit).")
     var rateLimit: Double?
+    @Option(help: "The most strikes a casualties answer built whole and cached holds; a larger one is streamed (default 5000).")
+    var inlineCasualtyStrikes: Int?
     @Option(help: "Event-loop threads (default: the number of cores).") var eventLoops: Int?
     @Option(help: "Worker threads for database work (default 8).") var workers: Int?
     @Option(help: "At most this many malloc arenas, shared by all threads; 0 keeps glibc's default of 8 per core (default 2).")
@@ -114,6 +116,10 @@ struct Serve: ParsableCommand {
         var api = APIConfiguration()
         api.privateReads = privateReads
         api.matchWindow = matchWindow ?? 6 * 3600
+        if let inlineCasualtyStrikes {
+            guard inlineCasualtyStrikes >= 0 else { throw ValidationError("--inline-casualty-strikes must be 0 or more") }
+            api.inlineCasualtyStrikes = inlineCasualtyStrikes
+        }
         let rateLimit = rateLimit ?? 0
         guard rateLimit >= 0, rateLimit.isFinite else { throw ValidationError("--rate-limit must be 0 or more") }
         api.writesPerSecondPerKey = rateLimit
