@@ -30,7 +30,8 @@ extension RelationalStore {
             sql += " AND s.merged_into IS NULL"
         }
         if let after {
-            sql += " AND (s.occurred_at > ? OR (s.occurred_at = ? AND s.id > ?))"
+            // Written so that the index range starts at the last strike's instant.
+            sql += " AND s.occurred_at >= ? AND (s.occurred_at > ? OR s.id > ?)"
             args += [after.occurredAt.seconds, after.occurredAt.seconds, after.id]
         }
         sql += " ORDER BY s.occurred_at, s.id LIMIT ?"

@@ -19,7 +19,7 @@ extension RelationalStore {
                     sql += " AND s.merged_into IS NULL"
                 }
                 if let (at, id) = after {
-                    sql += " AND (s.occurred_at > ? OR (s.occurred_at = ? AND s.id > ?))"
+                    sql += " AND s.occurred_at >= ? AND (s.occurred_at > ? OR s.id > ?)"
                     args += [at, at, id]
                 }
                 sql += " ORDER BY s.occurred_at, s.id LIMIT ?"

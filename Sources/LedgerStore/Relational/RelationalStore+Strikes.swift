@@ -4,8 +4,18 @@ extension StrikeSelection {
     /// Appends the selection's conditions on `strikes s` to a query.
     func appendConditions(to sql: inout String, _ args: inout [any SQLBindable]) {
         if let v = cityId { sql += " AND s.city_id = ?"; args.append(v) }
-        if let v = fromDate { sql += " AND s.local_date >= ?"; args.append(v.description) }
-        if let v = toDate { sql += " AND s.local_date <= ?"; args.append(v.description) }
+        // A local date lies within 14 hours before and 12 after the same date in UTC (every
+        // zone is within UTC-12...UTC+14): the instants it implies let the planner walk
+        // the time indexes in `occurred_at` order (no sort of the whole range) even
+        // without a city.
+        if let v = fromDate {
+            sql += " AND s.local_date >= ? AND s.occurred_at >= ?"
+            args += [v.description, v.daysSinceEpoch * 86_400 - 14 * 3600]
+        }
+        if let v = toDate {
+            sql += " AND s.local_date <= ? AND s.occurred_at < ?"
+            args += [v.description, (v.daysSinceEpoch + 1) * 86_400 + 12 * 3600]
+        }
         if let v = fromInstant { sql += " AND s.occurred_at >= ?"; args.append(v.seconds) }
         if let v = toInstant { sql += " AND s.occurred_at <= ?"; args.append(v.seconds) }
     }
@@ -63,7 +73,7 @@ extension RelationalStore {
             var args: [any SQLBindable] = []
             q.appendConditions(to: &sql, &args)
             if let a = q.after {
-                sql += " AND (s.occurred_at < ? OR (s.occurred_at = ? AND s.id < ?))"
+                sql += " AND s.occurred_at <= ? AND (s.occurred_at < ? OR s.id < ?)"
                 args += [a.occurredAt, a.occurredAt, a.id]
             }
             sql += " ORDER BY s.occurred_at DESC, s.id DESC LIMIT ?"
