@@ -61,9 +61,11 @@ extension LedgerService {
         enum Start { case stream(etag: String), notModified(etag: String), failed(any Error) }
         let start = Mutex<Start?>(nil)
         let started = DispatchSemaphore(value: 0)
+        guard streamPermits.take() else { throw streamPermits.refusal }
         let stream = ResponseStream(maxBufferedBytes: 1 << 20, blocking: true)
-        let store = self.store, logger = self.logger
+        let store = self.store, logger = self.logger, permits = streamPermits
         let thread = Thread {
+            defer { permits.giveBack() }
             do {
                 try store.readCasualties(query) { walk in
                     var tally = CasualtyTally()

@@ -34,11 +34,14 @@ extension LedgerService {
         }
         head.headerFields[.contentType] = format.contentType
         head.headerFields[.contentDisposition] = "attachment; filename=\"\(format.fileName)\""
+        guard streamPermits.take() else { throw streamPermits.refusal }
         let stream = ResponseStream(maxBufferedBytes: 1 << 20, blocking: true)
         let exporter = self.store
         let logger = self.logger
+        let permits = streamPermits
         let frozen = query
         let thread = Thread {
+            defer { permits.giveBack() }
             do {
                 try exporter.writeExport(format, frozen) { bytes in stream.write(bytes) }
                 stream.finish()

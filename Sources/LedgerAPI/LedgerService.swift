@@ -21,6 +21,9 @@ public struct APIConfiguration: Sendable {
     /// The most strikes a casualties answer built whole (and kept in the answer cache)
     /// holds; a larger answer is streamed, a page of strikes in memory at a time.
     public var inlineCasualtyStrikes = 5_000
+    /// How many exports and large casualties answers may stream at once, each from a
+    /// database connection of its own; past it, 503 with `Retry-After`.
+    public var concurrentStreams = 4
     public init() {}
 }
 
@@ -34,6 +37,7 @@ public final class LedgerService: HTTPHandler {
     let idempotency = Mutex<Set<String>>([])
     let feed: ChangeFeed
     let casualtyCache = AnswerCache()
+    let streamPermits: StreamPermits
     let writeLimit: RateLimiter?
     let cors: CORSPolicy
     /// The webhook courier, once `deliverWebhooks` started it.
@@ -51,6 +55,7 @@ public final class LedgerService: HTTPHandler {
         self.writeLimit = configuration.writesPerSecondPerKey > 0
             ? RateLimiter(perSecond: configuration.writesPerSecondPerKey, burst: configuration.writesPerSecondPerKey * 10) : nil
         self.cors = CORSPolicy(origins: configuration.corsOrigins)
+        self.streamPermits = StreamPermits(limit: max(1, configuration.concurrentStreams))
     }
 
     /// Tells the metrics how to count open connections (the server knows).

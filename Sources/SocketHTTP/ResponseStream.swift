@@ -40,6 +40,10 @@ public final class ResponseStream: Sendable {
     /// (backpressure, for a download made as fast as the client takes it) instead of the
     /// stream being ended as too slow (for a live feed).
     public let blocking: Bool
+    /// How long a blocking writer waits for the client to take anything before the
+    /// stream is aborted (the client then sees an incomplete body): a client that stops
+    /// reading does not hold the writer, and what it holds, for ever.
+    public let stallLimit: Duration
     private let state = Mutex(State())
     private let space = DispatchSemaphore(value: 0)
 
@@ -50,13 +54,17 @@ public final class ResponseStream: Sendable {
     ///     reads too slowly, the server ends the stream (after `closingNote`) and closes
     ///     the connection once the client has read the rest.
     ///   - closingNote: the last chunk of a stream ended for a slow client; nil for none.
+    ///   - blocking: see `blocking`.
+    ///   - stallLimit: see `stallLimit` (blocking streams only).
     public init(heartbeat: [UInt8]? = nil, heartbeatInterval: Duration = .seconds(15),
-                maxBufferedBytes: Int = 1 << 20, closingNote: [UInt8]? = nil, blocking: Bool = false) {
+                maxBufferedBytes: Int = 1 << 20, closingNote: [UInt8]? = nil, blocking: Bool = false,
+                stallLimit: Duration = .seconds(60)) {
         self.heartbeat = heartbeat?.isEmpty == true ? nil : heartbeat
         self.heartbeatInterval = heartbeatInterval
         self.maxBufferedBytes = maxBufferedBytes
         self.closingNote = closingNote?.isEmpty == true ? nil : closingNote
         self.blocking = blocking
+        self.stallLimit = stallLimit
     }
 
     /// Queues a chunk. Returns false once the stream is finished (client gone,
@@ -66,6 +74,7 @@ public final class ResponseStream: Sendable {
         if blocking {
             // Waits while the loop has not taken what is queued; the loop takes it only as
             // fast as the client reads (see the event loop's pump).
+            let waitingSince = ContinuousClock.now
             while true {
                 let wait = state.withLock { state -> Bool in
                     guard !state.closed, state.queuedBytes >= maxBufferedBytes else { return false }
@@ -73,6 +82,10 @@ public final class ResponseStream: Sendable {
                     return true
                 }
                 if !wait { break }
+                if ContinuousClock.now - waitingSince > stallLimit {
+                    abort()
+                    return false
+                }
                 _ = space.wait(timeout: .now() + .milliseconds(100))
             }
         }

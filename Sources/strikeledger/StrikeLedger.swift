@@ -77,6 +77,8 @@ struct Serve: ParsableCommand {
     var rateLimit: Double?
     @Option(help: "The most strikes a casualties answer built whole and cached holds; a larger one is streamed (default 5000).")
     var inlineCasualtyStrikes: Int?
+    @Option(help: "How many exports and large casualties answers may stream at once, each holding a database connection; past it 503 (default 4).")
+    var concurrentStreams: Int?
     @Option(help: "Event-loop threads (default: the number of cores).") var eventLoops: Int?
     @Option(help: "Worker threads for database work (default 8).") var workers: Int?
     @Option(help: "At most this many malloc arenas, shared by all threads; 0 keeps glibc's default of 8 per core (default 2).")
@@ -119,6 +121,10 @@ struct Serve: ParsableCommand {
         if let inlineCasualtyStrikes {
             guard inlineCasualtyStrikes >= 0 else { throw ValidationError("--inline-casualty-strikes must be 0 or more") }
             api.inlineCasualtyStrikes = inlineCasualtyStrikes
+        }
+        if let concurrentStreams {
+            guard concurrentStreams >= 1 else { throw ValidationError("--concurrent-streams must be 1 or more") }
+            api.concurrentStreams = concurrentStreams
         }
         let rateLimit = rateLimit ?? 0
         guard rateLimit >= 0, rateLimit.isFinite else { throw ValidationError("--rate-limit must be 0 or more") }
