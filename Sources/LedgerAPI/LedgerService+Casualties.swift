@@ -47,7 +47,7 @@ extension LedgerService {
             let lines = try walk.first(limit + 1)
             return lines.count <= limit ? lines : nil
         }
-        guard let lines else { return try streamCasualties(query, frame, ifNoneMatch: x.header(.ifNoneMatch)) }
+        guard let lines else { return try streamCasualties(query, frame, request: x.request.head) }
         let body = frame.answer(lines)
         let entry = AnswerCache.Entry(version: version, etag: ETag.digest(body), body: body)
         casualtyCache.store(entry, for: key[...])
@@ -57,12 +57,17 @@ extension LedgerService {
     /// A large casualties answer, streamed with chunked encoding from its own thread. The
     /// calling worker waits only for the first walk (totals and ETag); a matching
     /// `If-None-Match` gets its 304 without the second.
-    private func streamCasualties(_ query: CasualtyQuery, _ frame: CasualtiesFrame, ifNoneMatch: String?) throws -> Reply {
+    private func streamCasualties(_ query: CasualtyQuery, _ frame: CasualtiesFrame, request: HTTPRequest) throws -> Reply {
+        let ifNoneMatch = request.headerFields[.ifNoneMatch]
         enum Start { case stream(etag: String), notModified(etag: String), failed(any Error) }
         let start = Mutex<Start?>(nil)
         let started = DispatchSemaphore(value: 0)
         guard streamPermits.take() else { throw streamPermits.refusal }
         let stream = ResponseStream(maxBufferedBytes: 1 << 20, blocking: true)
+        // Decided before the first byte is written: whether the stream gzips.
+        var prepared = Answer.tagged(etag: "", []).head
+        prepared.headerFields[.eTag] = nil
+        OutputFilters().prepare(&prepared, stream, for: request)
         let store = self.store, logger = self.logger, permits = streamPermits
         let thread = Thread {
             defer { permits.giveBack() }
@@ -115,8 +120,9 @@ extension LedgerService {
         case .failed(let error): throw error
         case .notModified(let etag): return .response(Answer.notModified(etag: etag))
         case .stream(let etag):
-            var head = Answer.tagged(etag: etag, []).head
-            head.headerFields[.contentType] = "application/json"
+            var head = prepared
+            // A gzipped body carries the weak form of the tag, as a whole one would.
+            head.headerFields[.eTag] = prepared.headerFields[.contentEncoding] == nil ? etag : EntityTag.weak(etag)
             return .stream(head, stream)
         }
     }

@@ -36,6 +36,7 @@ extension LedgerService {
         head.headerFields[.contentDisposition] = "attachment; filename=\"\(format.fileName)\""
         guard streamPermits.take() else { throw streamPermits.refusal }
         let stream = ResponseStream(maxBufferedBytes: 1 << 20, blocking: true)
+        OutputFilters().prepare(&head, stream, for: x.request.head)
         let exporter = self.store
         let logger = self.logger
         let permits = streamPermits

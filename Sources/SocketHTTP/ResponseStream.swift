@@ -45,6 +45,8 @@ public final class ResponseStream: Sendable {
     /// reading does not hold the writer, and what it holds, for ever.
     public let stallLimit: Duration
     private let state = Mutex(State())
+    /// Compresses what is written, when the client takes gzip (see `OutputFilters.prepare`).
+    private let encoder = Mutex<GzipDeflater?>(nil)
     private let space = DispatchSemaphore(value: 0)
 
     /// - Parameters:
@@ -71,6 +73,17 @@ public final class ResponseStream: Sendable {
     /// buffer overflow, server shutdown): stop writing then.
     @discardableResult
     public func write(_ bytes: [UInt8]) -> Bool {
+        let encoded = encoder.withLock { $0.map { $0.compress(bytes) } }
+        guard let encoded else { return enqueue(bytes) }
+        return encoded.isEmpty ? !isFinished : enqueue(encoded)
+    }
+
+    /// Has every later write gzipped, the gzip trailer going out with `finish`.
+    func compress(level: Int32) {
+        encoder.withLock { $0 = GzipDeflater(level: level) }
+    }
+
+    private func enqueue(_ bytes: [UInt8]) -> Bool {
         if blocking {
             // Waits while the loop has not taken what is queued; the loop takes it only as
             // fast as the client reads (see the event loop's pump).
@@ -116,6 +129,7 @@ public final class ResponseStream: Sendable {
 
     /// Ends the body (the terminating zero chunk) and, per keep-alive rules, the exchange.
     public func finish() {
+        if let tail = encoder.withLock({ $0?.finish() }), !tail.isEmpty { _ = enqueue(tail) }
         var wake: LoopBinding? = nil
         state.withLock { state in
             guard !state.closed else { return }

@@ -50,6 +50,22 @@ struct StreamedCasualtiesTests {
         #expect(try a.get("/v1/casualties?city=Kyiv&date=2025-10-10").header("Transfer-Encoding") != "chunked",
                 "one strike: built whole")
 
+        // gzip for a client that takes it, compressed as it streams: the same bytes inside,
+        // the weak form of the tag, 304 for either form.
+        for path in [year, "/v1/export/strikes.csv", "/v1/export/strikes.geojson"] {
+            let plain = try a.get(path)
+            let zipped = try a.get(path, headers: [("Accept-Encoding", "gzip")])
+            #expect(zipped.status == 200)
+            #expect(zipped.header("Transfer-Encoding") == "chunked", "\(path) is streamed")
+            #expect(zipped.header("Content-Encoding") == "gzip", "\(path)")
+            #expect(zipped.header("Vary") == "Accept-Encoding")
+            #expect(plain.header("Vary") == "Accept-Encoding")
+            #expect(gunzip(zipped.body) == plain.body, "\(path): the same bytes once unzipped")
+            let tag = try #require(plain.header("ETag"))
+            #expect(zipped.header("ETag") == "W/" + tag)
+            #expect(try a.get(path, headers: [("Accept-Encoding", "gzip"), ("If-None-Match", "W/" + tag)]).status == 304)
+        }
+
         // A strong ETag: the same while nothing changed, 304 for it; a new one after a write.
         let etag = try #require(streamed.header("ETag"))
         #expect(!etag.hasPrefix("W/"))

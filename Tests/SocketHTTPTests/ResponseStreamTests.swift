@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
-import SocketHTTP
+import HTTPTypes
+@testable import SocketHTTP
 import Synchronization
 import Testing
 
@@ -25,5 +26,46 @@ struct ResponseStreamTests {
         #expect(waited >= .milliseconds(300))
         #expect(stream.isFinished)
         #expect(!stream.write([3]))
+    }
+}
+
+@Suite("gzip in pieces")
+struct GzipDeflaterTests {
+    @Test("pieces written one by one come out as one gzip member holding them all, in order")
+    func piecesMakeOneMember() throws {
+        let deflater = try #require(GzipDeflater(level: 1))
+        var pieces: [[UInt8]] = [[]]
+        var expected: [UInt8] = []
+        for i in 0..<300 {
+            // Text that compresses, and bytes that do not (a pseudo-random run).
+            var piece = Array("line \(i): Київ, \"quoted\", ".utf8)
+            var x = UInt32(i &* 2_654_435_761 & 0xffff_ffff)
+            for _ in 0..<(i % 7) * 500 { x = x &* 1_103_515_245 &+ 12_345; piece.append(UInt8(truncatingIfNeeded: x >> 16)) }
+            pieces.append(piece)
+            expected += piece
+        }
+        var compressed: [UInt8] = []
+        for piece in pieces { compressed += deflater.compress(piece) }
+        compressed += deflater.finish()
+        #expect(deflater.finish().isEmpty, "finished once")
+        #expect(gunzip(compressed) == expected)
+        #expect(compressed.count < expected.count)
+    }
+
+    @Test("a prepared stream writes gzip and says so; a client that does not take gzip gets the bytes as written")
+    func preparedStream() {
+        var head = HTTPResponse(status: .ok, headerFields: [.eTag: "\"t\""])
+        let stream = ResponseStream(blocking: false)
+        OutputFilters().prepare(&head, stream, for: HTTPRequest(method: .get, scheme: "http", authority: "a", path: "/",
+                                                               headerFields: [.acceptEncoding: "gzip, br"]))
+        #expect(head.headerFields[.contentEncoding] == "gzip")
+        #expect(head.headerFields[.eTag] == "W/\"t\"")
+        #expect(head.headerFields[.vary] == "Accept-Encoding")
+
+        var plain = HTTPResponse(status: .ok, headerFields: [.eTag: "\"t\""])
+        OutputFilters().prepare(&plain, ResponseStream(), for: HTTPRequest(method: .get, scheme: "http", authority: "a", path: "/"))
+        #expect(plain.headerFields[.contentEncoding] == nil)
+        #expect(plain.headerFields[.eTag] == "\"t\"")
+        #expect(plain.headerFields[.vary] == "Accept-Encoding")
     }
 }

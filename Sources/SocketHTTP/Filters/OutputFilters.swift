@@ -8,7 +8,7 @@ import HTTPTypes
 /// answer carries its weak form (`W/"…"`), and so does the 304 that stands for it.
 /// `Vary: Accept-Encoding` goes on every answer large enough to be gzipped, whether it
 /// was or not, so that a cache never hands gzip to a client that did not ask for it.
-/// Streams are never filtered.
+/// Streams are not filtered by the server: their writer asks for the same with `prepare`.
 ///
 /// The server applies the filters on the worker thread for answers from `handle`, and
 /// on the event loop for inline and deferred ones, except that the event loop never
@@ -64,6 +64,23 @@ public struct OutputFilters: Sendable {
         }
         return response
     }
+
+    /// Prepares a stream's head as `apply` would a whole body's: `Vary: Accept-Encoding`,
+    /// and for a client that prefers gzip, `Content-Encoding: gzip` and the weak form of
+    /// the ETag, with the stream compressing everything written to it from then on (on
+    /// the writer's thread, at `streamGzipLevel`). Call it before the first write.
+    public func prepare(_ head: inout HTTPResponse, _ stream: ResponseStream, for request: HTTPRequest) {
+        guard gzipAbove != nil, !head.headerFields.contains(.contentEncoding) else { return }
+        Self.addVaryAcceptEncoding(to: &head.headerFields)
+        guard let accept = request.headerFields[.acceptEncoding], AcceptEncoding.prefersGzip(accept) else { return }
+        head.headerFields.append(Self.contentEncodingGzip)
+        Self.weakenETag(in: &head.headerFields)
+        stream.compress(level: streamGzipLevel)
+    }
+
+    /// zlib's level for streamed bodies: the writer compresses as it produces, so the
+    /// fastest level keeps a large export's rate.
+    public var streamGzipLevel: Int32 = 1
 
     /// Whether `apply` answers `response` with 304: a GET or HEAD whose `If-None-Match`
     /// names the 2xx response's `ETag` (weak comparison; `*` names any).
