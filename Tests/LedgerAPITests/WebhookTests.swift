@@ -241,6 +241,26 @@ import Testing
         #expect(receiver.hits.isEmpty)
     }
 
+    /// A name, not only a literal address: `localhost` is refused, and the attempt names
+    /// the address it resolves to. (The proxy's own check is ConnectGuardProxyTests'.)
+    @Test func aNameForLoopbackIsRefusedNamingItsAddress() throws {
+        let ledger = try Ledger()
+        let receiver = try WebhookReceiver()
+        defer { receiver.stop() }
+        let made = ledger.admin.post("/v1/subscriptions", #"{"url": "http://localhost:\#(receiver.port)/hook"}"#)
+        #expect(made.status == 201, "\(made.text)")
+        let courier = Self.courier(ledger, allowPrivate: false)
+        defer { courier.stop() }
+        ledger.revision(ledger.strike(at: "2025-10-10T02:30:00Z"), killed: 1, reportedAt: "2025-10-10T03:00:00Z")
+        let deliveries = "/v1/subscriptions/\(made["id"].int ?? 0)/deliveries"
+        #expect(eventually { ledger.admin.get(deliveries)["items"][0]["attempts"].count >= 1 })
+        let attempt = ledger.admin.get(deliveries)["items"][0]["attempts"][0]
+        let error = attempt["error"].string ?? ""
+        #expect(error.hasPrefix("refused: localhost resolves to ") && error.contains("127.0.0.1"), "\(attempt)")
+        #expect(attempt["status_code"].isNull)
+        #expect(receiver.hits.isEmpty)
+    }
+
     /// Two processes on one database (two stores, two couriers): each event goes out once
     /// between them, in order, as the subscription's lease allows one sender at a time.
     @Test func twoCouriersOnOneDatabaseSendEachEventOnce() throws {

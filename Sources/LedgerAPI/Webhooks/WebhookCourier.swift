@@ -194,11 +194,20 @@ public final class WebhookCourier: Sendable {
             DeliveryAttempt(at: at, statusCode: nil, latencyMilliseconds: Self.nowMilliseconds - startedMs, error: message)
         }
         guard let url = URL(string: job.url), let host = url.host, !host.isEmpty else { return failure("the URL has no host") }
-        if !configuration.allowPrivateAddresses, let refusal = AddressGuard.refusal(host: host) {
-            return failure("refused: " + refusal)
+        let proxy: ConnectGuardProxy?
+        if configuration.allowPrivateAddresses {
+            proxy = nil
+        } else {
+            if let refusal = AddressGuard.refusal(host: host) { return failure("refused: " + refusal) }
+            do { proxy = try GuardedRoute.proxy(senders: configuration.senders, timeout: configuration.timeout) }
+            catch { return failure("the connect-time address guard could not start: \(error)") }
         }
-        let request: URLRequest
+        let target = ProxyTarget(host: host, port: url.port ?? (url.scheme?.lowercased() == "https" ? 443 : 80))
+        let sentAt = ProxySocket.now
+        var request: URLRequest
         do { request = try self.request(for: job, url: url, at: at.seconds) } catch { return failure("\(error)") }
+        // One connection (one tunnel through the proxy) per delivery, closed after it.
+        if proxy != nil { request.setValue("close", forHTTPHeaderField: "Connection") }
         let outcome = Mutex<(Int?, String?)>((nil, "no answer"))
         let done = DispatchSemaphore(value: 0)
         let task = session.dataTask(with: request) { _, response, error in
@@ -215,6 +224,11 @@ public final class WebhookCourier: Sendable {
             return failure("timed out")
         }
         let (status, error) = outcome.withLock { $0 }
+        // The proxy's own answer (a refusal, a name that does not resolve) says more than
+        // the 403 or 502 URLSession saw.
+        if let proxy, !(200..<300).contains(status ?? 0), let reason = proxy.account(of: target, since: sentAt) {
+            return failure(reason)
+        }
         return DeliveryAttempt(at: at, statusCode: status, latencyMilliseconds: Self.nowMilliseconds - startedMs, error: error)
     }
 }
