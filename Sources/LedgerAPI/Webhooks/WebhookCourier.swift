@@ -10,7 +10,10 @@ import Synchronization
 
 /// Settings of webhook delivery. The defaults are the issue's; tests shorten the delays.
 public struct WebhookConfiguration: Sendable {
-    /// Lifts the guard against server-side request forgery (`--allow-private-webhooks`).
+    /// Lifts the guard against server-side request forgery (`--allow-private-webhooks`):
+    /// deliveries then bypass the guard's proxy. The route through that proxy is the
+    /// process's (GuardedRoute): once a guarded courier has sent, every URLSession request
+    /// of the process goes through the guard, whatever this says.
     public var allowPrivateAddresses = false
     /// The wait before each retry; the last one repeats for good.
     public var retryDelays: [Duration] = [.seconds(5), .seconds(30), .seconds(120), .seconds(600), .seconds(3600), .seconds(21_600)]
@@ -83,6 +86,13 @@ public final class WebhookCourier: Sendable {
         }
         thread.name = "strikeledger-webhooks"
         thread.start()
+    }
+
+    /// Starts the guard's proxy and points libcurl at it now, rather than at the first
+    /// delivery: the route is the process's environment, best set before other threads run.
+    public static func routeThroughGuard(_ configuration: WebhookConfiguration) throws {
+        guard !configuration.allowPrivateAddresses else { return }
+        _ = try GuardedRoute.proxy(senders: configuration.senders, timeout: configuration.timeout)
     }
 
     /// Stops taking new deliveries; sends in flight finish (their leases lapse if not).
