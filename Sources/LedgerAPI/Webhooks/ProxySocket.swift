@@ -1,3 +1,4 @@
+import SocketHTTP
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -5,11 +6,7 @@ import Glibc
 /// The proxy's blocking socket calls, each bounded by a deadline (CLOCK_MONOTONIC
 /// nanoseconds): nothing the proxy does waits past its tunnel's budget.
 enum ProxySocket {
-    static var now: UInt64 {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
-    }
+    static var now: UInt64 { monotonicNanoseconds() }
 
     /// Milliseconds left before `deadline`, for poll (0 once it has passed).
     static func millisecondsLeft(_ deadline: UInt64) -> Int32 {
