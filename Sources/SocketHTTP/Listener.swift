@@ -2,9 +2,9 @@ import CSocketHTTPShims
 import Glibc
 
 /// The listening socket: non-blocking, SO_REUSEADDR, IPv4 or IPv6.
-enum Listener {
+public enum Listener {
     /// Binds and listens; returns the descriptor and the bound port.
-    static func open(host: String, port: Int, backlog: Int32 = 4096) throws(SocketError) -> (fd: Int32, port: Int) {
+    public static func open(host: String, port: Int, backlog: Int32 = 4096) throws(SocketError) -> (fd: Int32, port: Int) {
         var storage = sockaddr_storage()
         var length: socklen_t = 0
         var family: Int32 = 0
@@ -85,7 +85,7 @@ enum Listener {
     }
 
     /// "127.0.0.1:53122" or "[::1]:53122".
-    static func describe(_ storage: sockaddr_storage) -> String {
+    public static func describe(_ storage: sockaddr_storage) -> String {
         var copy = storage
         var text = [CChar](repeating: 0, count: 64)
         return withUnsafePointer(to: &copy) { pointer -> String in

@@ -147,6 +147,11 @@ struct Serve: ParsableCommand {
         let store = try database.open()
         // Alone on its file, a SQLite server's leases can only be its own earlier life's.
         webhooks.releaseLeasesAtStart = store.readsInProcess
+        do {
+            try WebhookCourier.routeThroughGuard(webhooks)
+        } catch {
+            throw CommandError("cannot start the webhook guard's proxy: \(error)")
+        }
         let service = LedgerService(store: store, configuration: api)
         let http = HTTPServer(configuration: server, handler: service)
         service.observeConnections { http.openConnections }

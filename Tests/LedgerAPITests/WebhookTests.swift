@@ -108,7 +108,10 @@ import Testing
         #expect(hits.map { $0.json["type"] as? String } == ["toll.revised", "toll.revised", "revision.voided", "strike.merged"])
         #expect(kharkivOnly.hits.isEmpty, "a city filter keeps Kyiv's events away")
 
-        let page = ledger.admin.get("/v1/subscriptions/\(everything.id)/deliveries?limit=3")
+        // The receiver keeps a hit before it answers; the courier records the answer after.
+        let deliveries = "/v1/subscriptions/\(everything.id)/deliveries"
+        #expect(eventually { ledger.admin.get(deliveries)["items"].array.allSatisfy { $0["status"].string == "delivered" } })
+        let page = ledger.admin.get("\(deliveries)?limit=3")
         #expect(page.status == 200)
         #expect(page["items"].array.map { $0["status"].string } == ["delivered", "delivered", "delivered"])
         #expect(page["items"][0]["event"].int == feed[3]["seq"].int, "newest first")
@@ -237,6 +240,26 @@ import Testing
         #expect(eventually { ledger.admin.get("/v1/subscriptions/\(sub.id)/deliveries")["items"][0]["attempts"].count >= 1 })
         let attempt = ledger.admin.get("/v1/subscriptions/\(sub.id)/deliveries")["items"][0]["attempts"][0]
         #expect(attempt["error"].string?.contains("refused") == true, "\(attempt)")
+        #expect(attempt["status_code"].isNull)
+        #expect(receiver.hits.isEmpty)
+    }
+
+    /// A name, not only a literal address: `localhost` is refused, and the attempt names
+    /// the address it resolves to. (The proxy's own check is ConnectGuardProxyTests'.)
+    @Test func aNameForLoopbackIsRefusedNamingItsAddress() throws {
+        let ledger = try Ledger()
+        let receiver = try WebhookReceiver()
+        defer { receiver.stop() }
+        let made = ledger.admin.post("/v1/subscriptions", #"{"url": "http://localhost:\#(receiver.port)/hook"}"#)
+        #expect(made.status == 201, "\(made.text)")
+        let courier = Self.courier(ledger, allowPrivate: false)
+        defer { courier.stop() }
+        ledger.revision(ledger.strike(at: "2025-10-10T02:30:00Z"), killed: 1, reportedAt: "2025-10-10T03:00:00Z")
+        let deliveries = "/v1/subscriptions/\(made["id"].int ?? 0)/deliveries"
+        #expect(eventually { ledger.admin.get(deliveries)["items"][0]["attempts"].count >= 1 })
+        let attempt = ledger.admin.get(deliveries)["items"][0]["attempts"][0]
+        let error = attempt["error"].string ?? ""
+        #expect(error.hasPrefix("refused: localhost resolves to ") && error.contains("127.0.0.1"), "\(attempt)")
         #expect(attempt["status_code"].isNull)
         #expect(receiver.hits.isEmpty)
     }

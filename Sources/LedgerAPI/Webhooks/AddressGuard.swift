@@ -7,19 +7,29 @@ import Glibc
 /// private, link-local, multicast or unspecified addresses (nor shared, reserved or
 /// broadcast ones), judged on every address the receiver's name resolves to.
 ///
-/// The courier asks it right before each send. URLSession resolves the name again when it
-/// connects, so a name whose DNS answer changes between the two lookups (rebinding with a
-/// short TTL) could slip through in that window; a fixed literal address cannot.
+/// The check that counts is made at connect time by the courier's own proxy
+/// (ConnectGuardProxy): it resolves the name once, checks those addresses here and
+/// connects to a checked one, so a DNS answer that changes between lookups (rebinding)
+/// cannot take a delivery elsewhere. The courier also asks `refusal(host:)` before each
+/// send, for a quick refusal of a name that plainly points inward.
 enum AddressGuard {
-    /// Why a host may not be reached, or nil when every address it resolves to is public.
+    /// Why a host may not be reached, or nil when every address it resolves to is public
+    /// (or it resolves to none: the proxy reports that when it tries to connect).
     static func refusal(host: String) -> String? {
         let name = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        let addresses = resolve(name)
-        guard !addresses.isEmpty else { return "\(host) does not resolve" }
-        for address in addresses where isForbidden(address) {
-            return "\(host) resolves to \(describe(address)), a loopback, private, link-local, multicast or reserved address"
+        return refusal(host: host, addresses: resolve(name))
+    }
+
+    /// Why `host`, resolved to `addresses`, may not be reached (naming each forbidden
+    /// address), or nil when every one is public.
+    static func refusal(host: String, addresses: [[UInt8]]) -> String? {
+        var named: [String] = []
+        for address in addresses where isForbidden(address) && !named.contains(describe(address)) {
+            named.append(describe(address))
         }
-        return nil
+        guard !named.isEmpty else { return nil }
+        let list = named.count == 1 ? named[0] : named.dropLast().joined(separator: ", ") + " and " + named.last!
+        return "\(host) resolves to \(list), \(named.count == 1 ? "a loopback, private, link-local, multicast or reserved address" : "loopback, private, link-local, multicast or reserved addresses")"
     }
 
     /// Every address `name` resolves to, as raw bytes (4 for IPv4, 16 for IPv6).

@@ -10,7 +10,10 @@ import Synchronization
 
 /// Settings of webhook delivery. The defaults are the issue's; tests shorten the delays.
 public struct WebhookConfiguration: Sendable {
-    /// Lifts the guard against server-side request forgery (`--allow-private-webhooks`).
+    /// Lifts the guard against server-side request forgery (`--allow-private-webhooks`):
+    /// deliveries then bypass the guard's proxy. The route through that proxy is the
+    /// process's (GuardedRoute): once a guarded courier has sent, every URLSession request
+    /// of the process goes through the guard, whatever this says.
     public var allowPrivateAddresses = false
     /// The wait before each retry; the last one repeats for good.
     public var retryDelays: [Duration] = [.seconds(5), .seconds(30), .seconds(120), .seconds(600), .seconds(3600), .seconds(21_600)]
@@ -83,6 +86,13 @@ public final class WebhookCourier: Sendable {
         }
         thread.name = "strikeledger-webhooks"
         thread.start()
+    }
+
+    /// Starts the guard's proxy and points libcurl at it now, rather than at the first
+    /// delivery: the route is the process's environment, best set before other threads run.
+    public static func routeThroughGuard(_ configuration: WebhookConfiguration) throws {
+        guard !configuration.allowPrivateAddresses else { return }
+        _ = try GuardedRoute.proxy(senders: configuration.senders, timeout: configuration.timeout)
     }
 
     /// Stops taking new deliveries; sends in flight finish (their leases lapse if not).
@@ -194,11 +204,38 @@ public final class WebhookCourier: Sendable {
             DeliveryAttempt(at: at, statusCode: nil, latencyMilliseconds: Self.nowMilliseconds - startedMs, error: message)
         }
         guard let url = URL(string: job.url), let host = url.host, !host.isEmpty else { return failure("the URL has no host") }
-        if !configuration.allowPrivateAddresses, let refusal = AddressGuard.refusal(host: host) {
-            return failure("refused: " + refusal)
-        }
-        let request: URLRequest
+        let route = guardedRoute(to: host)
+        if let refusal = route.refusal { return failure(refusal) }
+        var request: URLRequest
         do { request = try self.request(for: job, url: url, at: at.seconds) } catch { return failure("\(error)") }
+        // One connection (one tunnel through the proxy) per delivery, closed after it.
+        if route.proxy != nil { request.setValue("close", forHTTPHeaderField: "Connection") }
+        let sentAt = ProxySocket.now
+        guard let (status, error) = exchange(request) else { return failure("timed out") }
+        // The proxy's own answer (a refusal, a name that does not resolve) says more than
+        // the 403 or 502 URLSession saw.
+        let target = ProxyTarget(host: host, port: url.port ?? (url.scheme?.lowercased() == "https" ? 443 : 80))
+        if let proxy = route.proxy, !(200..<300).contains(status ?? 0), let account = proxy.account(of: target, since: sentAt) {
+            return failure(account)
+        }
+        return DeliveryAttempt(at: at, statusCode: status, latencyMilliseconds: Self.nowMilliseconds - startedMs, error: error)
+    }
+
+    /// The guard's proxy a delivery to `host` goes through (none with the guard lifted), or
+    /// why it is refused before any request: a name that plainly points inward, or a proxy
+    /// that cannot start.
+    private func guardedRoute(to host: String) -> (proxy: ConnectGuardProxy?, refusal: String?) {
+        guard !configuration.allowPrivateAddresses else { return (nil, nil) }
+        if let refusal = AddressGuard.refusal(host: host) { return (nil, "refused: " + refusal) }
+        do {
+            return (try GuardedRoute.proxy(senders: configuration.senders, timeout: configuration.timeout), nil)
+        } catch {
+            return (nil, "the connect-time address guard could not start: \(error)")
+        }
+    }
+
+    /// The status URLSession got, or why it got none; nil if the task never called back.
+    private func exchange(_ request: URLRequest) -> (status: Int?, error: String?)? {
         let outcome = Mutex<(Int?, String?)>((nil, "no answer"))
         let done = DispatchSemaphore(value: 0)
         let task = session.dataTask(with: request) { _, response, error in
@@ -212,10 +249,9 @@ public final class WebhookCourier: Sendable {
         // URLSession's own timeout ends the task; this one only guards against a task that never calls back.
         if done.wait(timeout: .now() + .milliseconds(Int(configuration.timeout.milliseconds) + 5_000)) == .timedOut {
             task.cancel()
-            return failure("timed out")
+            return nil
         }
-        let (status, error) = outcome.withLock { $0 }
-        return DeliveryAttempt(at: at, statusCode: status, latencyMilliseconds: Self.nowMilliseconds - startedMs, error: error)
+        return outcome.withLock { $0 }
     }
 }
 
