@@ -20,7 +20,7 @@ extension RelationalStore {
             FROM strikes s JOIN cities c ON c.id = s.city_id WHERE TRUE
             """
         var args: [any SQLBindable] = []
-        q.appendConditions(to: &sql, &args)
+        q.appendConditions(to: &sql, &args, from: after?.occurredAt.seconds)
         // The group's root carries the attack of every strike merged into it.
         if let v = q.attackId { sql += " AND s.attack_id = ?"; args.append(v) }
         if let t = q.asOf {
@@ -30,9 +30,9 @@ extension RelationalStore {
             sql += " AND s.merged_into IS NULL"
         }
         if let after {
-            // Written so that the index range starts at the last strike's instant.
-            sql += " AND s.occurred_at >= ? AND (s.occurred_at > ? OR s.id > ?)"
-            args += [after.occurredAt.seconds, after.occurredAt.seconds, after.id]
+            // The index range starts at the last strike's instant (appendConditions).
+            sql += " AND (s.occurred_at > ? OR s.id > ?)"
+            args += [after.occurredAt.seconds, after.id]
         }
         sql += " ORDER BY s.occurred_at, s.id LIMIT ?"
         args.append(Int64(limit))

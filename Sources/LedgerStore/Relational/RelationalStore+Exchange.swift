@@ -10,7 +10,7 @@ extension RelationalStore {
             while true {
                 var sql = "SELECT \(Self.strikeColumns) FROM strikes s JOIN cities c ON c.id = s.city_id WHERE TRUE"
                 var args: [any SQLBindable] = []
-                q.appendConditions(to: &sql, &args)
+                q.appendConditions(to: &sql, &args, from: after?.0)
                 if let t = q.asOf {
                     sql += " AND s.created_at <= ?"
                     args.append(t.seconds)
@@ -19,8 +19,8 @@ extension RelationalStore {
                     sql += " AND s.merged_into IS NULL"
                 }
                 if let (at, id) = after {
-                    sql += " AND s.occurred_at >= ? AND (s.occurred_at > ? OR s.id > ?)"
-                    args += [at, at, id]
+                    sql += " AND (s.occurred_at > ? OR s.id > ?)"
+                    args += [at, id]
                 }
                 sql += " ORDER BY s.occurred_at, s.id LIMIT ?"
                 args.append(q.pageSize)

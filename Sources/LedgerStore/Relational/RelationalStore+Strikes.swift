@@ -1,23 +1,24 @@
 import LedgerModel
 
 extension StrikeSelection {
-    /// Appends the selection's conditions on `strikes s` to a query.
-    func appendConditions(to sql: inout String, _ args: inout [any SQLBindable]) {
+    /// Appends the selection's conditions on `strikes s` to a query, with at most one
+    /// lower and one upper bound on `occurred_at`: the tightest of the instants, the
+    /// instants the local dates imply, and a keyset page's start (`from`, ascending
+    /// pages) or end (`upTo`, descending ones). SQLite starts an index range at one
+    /// bound only; given two, it may take the looser one and walk from the range's start
+    /// on every page.
+    func appendConditions(to sql: inout String, _ args: inout [any SQLBindable], from page: Int64? = nil, upTo pageEnd: Int64? = nil) {
         if let v = cityId { sql += " AND s.city_id = ?"; args.append(v) }
+        if let v = fromDate { sql += " AND s.local_date >= ?"; args.append(v.description) }
+        if let v = toDate { sql += " AND s.local_date <= ?"; args.append(v.description) }
         // A local date lies within 14 hours before and 12 after the same date in UTC (every
         // zone is within UTC-12...UTC+14): the instants it implies let the planner walk
         // the time indexes in `occurred_at` order (no sort of the whole range) even
         // without a city.
-        if let v = fromDate {
-            sql += " AND s.local_date >= ? AND s.occurred_at >= ?"
-            args += [v.description, v.daysSinceEpoch * 86_400 - 14 * 3600]
-        }
-        if let v = toDate {
-            sql += " AND s.local_date <= ? AND s.occurred_at < ?"
-            args += [v.description, (v.daysSinceEpoch + 1) * 86_400 + 12 * 3600]
-        }
-        if let v = fromInstant { sql += " AND s.occurred_at >= ?"; args.append(v.seconds) }
-        if let v = toInstant { sql += " AND s.occurred_at <= ?"; args.append(v.seconds) }
+        let lower = [fromInstant?.seconds, fromDate.map { $0.daysSinceEpoch * 86_400 - 14 * 3600 }, page].compactMap { $0 }.max()
+        let upper = [toInstant?.seconds, toDate.map { ($0.daysSinceEpoch + 1) * 86_400 + 12 * 3600 - 1 }, pageEnd].compactMap { $0 }.min()
+        if let lower { sql += " AND s.occurred_at >= ?"; args.append(lower) }
+        if let upper { sql += " AND s.occurred_at <= ?"; args.append(upper) }
     }
 }
 
@@ -71,10 +72,10 @@ extension RelationalStore {
         try read { db in
             var sql = "SELECT \(Self.strikeColumns) FROM strikes s JOIN cities c ON c.id = s.city_id WHERE s.merged_into IS NULL"
             var args: [any SQLBindable] = []
-            q.appendConditions(to: &sql, &args)
+            q.appendConditions(to: &sql, &args, upTo: q.after?.occurredAt)
             if let a = q.after {
-                sql += " AND s.occurred_at <= ? AND (s.occurred_at < ? OR s.id < ?)"
-                args += [a.occurredAt, a.occurredAt, a.id]
+                sql += " AND (s.occurred_at < ? OR s.id < ?)"
+                args += [a.occurredAt, a.id]
             }
             sql += " ORDER BY s.occurred_at DESC, s.id DESC LIMIT ?"
             args.append(q.limit)
