@@ -99,14 +99,19 @@ extension RelationalStore {
         try read { db in
             var after: Int64 = 0
             while true {
+                // Every city: walk the revisions in seq order and keep the matching ones
+                // (SQLite takes the left table of a CROSS JOIN as the outer loop), so each
+                // page costs its own rows, instead of sorting all the range's revisions
+                // again for every page. One city: its strikes are few enough to go first.
+                let strikes = q.cityId == nil ? "CROSS JOIN strikes s" : "JOIN strikes s"
                 var sql = """
                     SELECT r.*, src.name AS source_name, src.kind AS source_kind, src.url AS source_url,
                       v.voided_at, v.reason AS void_reason, s.occurred_at AS strike_occurred_at, c.id AS city_id,
                       c.name AS city_name
-                    FROM revisions r JOIN sources src ON src.id = r.source_id
+                    FROM revisions r \(strikes) JOIN sources src ON src.id = r.source_id
                     LEFT JOIN revision_voids v ON v.revision_seq = r.seq
-                    JOIN strikes s ON s.id = r.strike_id JOIN cities c ON c.id = s.city_id
-                    WHERE r.seq > ?
+                    JOIN cities c ON c.id = s.city_id
+                    WHERE s.id = r.strike_id AND r.seq > ?
                     """
                 var args: [any SQLBindable] = [after]
                 q.appendConditions(to: &sql, &args)

@@ -32,6 +32,8 @@ ALLOWED = {
         "the deliveries helper's StaticString parameter: only fixed conditions with '?' placeholders written in code reach it",
     ("RelationalStore+Webhooks.swift", "marks"):
         "a list of '?' placeholders, one per delivery seq, all bound",
+    ("RelationalStore+Exchange.swift", "strikes"):
+        "one of two constant join clauses (CROSS JOIN or JOIN strikes s), chosen in code by whether a city is given",
     ("RelationalStore+Reports.swift", "Self.strikeColumns"):
         "a static column list (constant SQL text)",
     ("RelationalStore+Reports.swift", "sets.joined(separator: \", \")"):
