@@ -89,7 +89,13 @@ extension RelationalStore {
                 names[row[0] as Int64, default: []].append(row[1])
             }
         }
-        for (k, v) in names { names[k] = Array(Set(v)).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
+        for (k, v) in names where v.count > 1 {
+            // Sorted by their bytes, then each name once (a strike has a few; no hashing).
+            let sorted = v.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            var distinct = [sorted[0]]
+            for name in sorted.dropFirst() where name != distinct[distinct.count - 1] { distinct.append(name) }
+            names[k] = distinct
+        }
         return names
     }
 

@@ -23,24 +23,30 @@ extension StrikeSelection {
 }
 
 extension RelationalStore {
+    /// The columns `strike(_:)` reads, by position, in this order: a query that selects
+    /// them (from `strikes s` joined to `cities c`) decodes without a name lookup per field.
     static var strikeColumns: String { """
-        s.*, c.name AS city_name
+        s.id, s.city_id, c.name AS city_name, s.occurred_at, s.time_precision, s.local_date, s.latitude, s.longitude,
+        s.weapons, s.description, s.damage, s.toll_killed, s.toll_injured, s.toll_as_of, s.toll_revisions,
+        s.merged_into, s.version, s.created_at, s.updated_at, s.attack_id,
+        s.toll_killed_low, s.toll_killed_high, s.toll_injured_low, s.toll_injured_high
         """ }
 
+    /// A strike from a row of `strikeColumns`.
     static func strike(_ row: SQLRow) -> Strike {
-        let lat: Double? = row["latitude"], lon: Double? = row["longitude"]
+        let lat: Double? = row[6], lon: Double? = row[7]
         return Strike(
-            id: row["id"], city: CityRef(id: row["city_id"], name: row["city_name"]),
-            occurredAt: row.timestamp("occurred_at"),
-            timePrecision: TimePrecision(rawValue: row["time_precision"]) ?? .minute,
-            localDate: CivilDate(row["local_date"] as String) ?? CivilDate(daysSinceEpoch: 0),
+            id: row[0], city: CityRef(id: row[1], name: row[2]),
+            occurredAt: Timestamp(seconds: row[3]),
+            timePrecision: TimePrecision(rawValue: row[4]) ?? .minute,
+            localDate: CivilDate(row[5] as String) ?? CivilDate(daysSinceEpoch: 0),
             location: lat.flatMap { lat in lon.map { Location(latitude: lat, longitude: $0) } },
-            weapons: Weapon.decode(row["weapons"]), description: row["description"], damage: row["damage"],
-            toll: Toll(killed: row["toll_killed"], injured: row["toll_injured"], asOf: row.optionalTimestamp("toll_as_of"),
-                       revisions: row["toll_revisions"]),
-            mergedInto: row["merged_into"], version: row["version"],
-            createdAt: row.timestamp("created_at"), updatedAt: row.timestamp("updated_at"), attackId: row["attack_id"],
-            tollRange: range(row["toll_killed_low"], row["toll_killed_high"], row["toll_injured_low"], row["toll_injured_high"]))
+            weapons: Weapon.decode(row[8]), description: row[9], damage: row[10],
+            toll: Toll(killed: row[11], injured: row[12], asOf: (row[13] as Int64?).map(Timestamp.init(seconds:)),
+                       revisions: row[14]),
+            mergedInto: row[15], version: row[16],
+            createdAt: Timestamp(seconds: row[17]), updatedAt: Timestamp(seconds: row[18]), attackId: row[19],
+            tollRange: range(row[20], row[21], row[22], row[23]))
     }
 
     static func fetchStrike(_ id: Int64, _ db: any SQLSession) throws -> Strike? {
