@@ -11,7 +11,8 @@
 #   KEEP=1 bench/million.sh                    # keep the work directory (and the database)
 #   DB=/tmp/.../million.sqlite bench/million.sh  # reuse a loaded database: no load
 # Environment: STRIKELEDGER_BIN (else the release binary is built), DURATION (wrk, 10s),
-# SEQ_WRITES (single-client writes per server and round, 300), LOAD_TIMEOUT (s, 7200).
+# SEQ_WRITES (single-client writes per server and round, 300), SEQ_READS (single-client
+# reads of each kind, 1000), LOAD_TIMEOUT (s, 7200).
 # Everything listens on 127.0.0.1; every server is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,7 @@ STRIKES=${STRIKES:-1000000}
 REVISIONS_PER_STRIKE=${REVISIONS_PER_STRIKE:-3}
 DURATION=${DURATION:-10s}
 SEQ_WRITES=${SEQ_WRITES:-300}
+SEQ_READS=${SEQ_READS:-1000}
 LOAD_TIMEOUT=${LOAD_TIMEOUT:-7200}
 MATCH_WINDOW=600  # bench/million_gen.py's layout: a city's strikes >= 20 minutes apart
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -69,7 +71,12 @@ lrow() { LOAD+=("| $1 | $2 |"); }
 if [ -n "${DB:-}" ]; then
   [ -f "$DB" ] || { echo "DB=$DB: no such file" >&2; exit 1; }
   log "reusing $DB (no load)"
-  lrow "load" "skipped: DB=$DB reused"
+  if [ -f "$DB.load.md" ]; then
+    while IFS= read -r line; do LOAD+=("$line"); done <"$DB.load.md"
+    lrow "load" "the rows above are from the load of $DB; this run reused it (DB=)"
+  else
+    lrow "load" "skipped: DB=$DB reused"
+  fi
 else
   DB=$WORK/million.sqlite
   rows=$((STRIKES * REVISIONS_PER_STRIKE))
@@ -104,6 +111,7 @@ else
   lrow "import: peak RSS (MiB)" "$(awk -v k="$load_rss" 'BEGIN { printf "%.0f", k / 1024 }')"
   lrow "import: strikes created / rows matched / revisions added / refused" "$created / $matched / $added / $refused"
   rm -f "$WORK/million.csv"
+  printf '%s\n' "${LOAD[@]}" >"$DB.load.md"
 fi
 N_STRIKES=$(sqlite3 -readonly "$DB" "SELECT count(*) FROM strikes")
 N_REVISIONS=$(sqlite3 -readonly "$DB" "SELECT count(*) FROM revisions")
@@ -184,6 +192,39 @@ WRK=(-t2 -c64 -d"$DURATION")
 BENCH_FROM=$D1 BENCH_TO=$D10 wrk_run cas_uncached "$M_BASE" "${WRK[@]}" -s bench/casualties-uncached.lua
 wrk_run cas_cached "$M_BASE$CAS" "${WRK[@]}"
 BENCH_HEAD=$HEAD wrk_run changes_page "$M_BASE" "${WRK[@]}" -s bench/changes-pages.lua
+
+# One client, one keep-alive connection, SEQ_READS distinct queries one after another:
+# the query's own latency, without wrk's 64 connections queueing on 2 cores.
+# seq_reads KIND -> "mean p50 p99" in ms
+seq_reads() {
+  timeout 300 python3 - "$M_BASE" "$1" "$SEQ_READS" "$D1" "$D10" "$HEAD" <<'PY'
+import datetime, http.client, random, sys, time, urllib.parse
+base, kind, n, d1, d10, head = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], int(sys.argv[6])
+u = urllib.parse.urlsplit(base)
+c = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+day_before = (datetime.date.fromisoformat(d1) - datetime.timedelta(days=1)).isoformat()
+rng = random.Random(5)
+ms = []
+for i in range(n):
+    if kind == "casualties":
+        a, b = rng.randrange(3600), rng.randrange(3600)
+        path = (f"/v1/casualties?city=Kyiv&from={day_before}T21:{a // 60:02d}:{a % 60:02d}Z"
+                f"&to={d10}T20:{b // 60:02d}:{b % 60:02d}Z")
+    else:
+        path = f"/v1/changes?since={rng.randrange(max(1, head - 100))}&limit=100"
+    t = time.perf_counter()
+    c.request("GET", path)
+    r = c.getresponse(); r.read()
+    ms.append((time.perf_counter() - t) * 1000)
+    if r.status != 200:
+        sys.exit(f"GET {path} answered {r.status}")
+ms.sort()
+print(f"{sum(ms) / n:.2f} {ms[n // 2]:.2f} {ms[min(n - 1, int(n * 0.99))]:.2f}")
+PY
+}
+read -r RC_MEAN RC_P50 RC_P99 < <(seq_reads casualties)
+read -r RF_MEAN RF_P50 RF_P99 < <(seq_reads changes)
+log "one client: casualties mean $RC_MEAN p50 $RC_P50 p99 $RC_P99 ms; feed page mean $RF_MEAN p50 $RF_P50 p99 $RF_P99 ms"
 
 # ---- one durable write: the million database against an empty one ---------------------
 start_server "$WORK/empty.sqlite" --match-window 60
@@ -285,6 +326,11 @@ echo "|---|---:|---:|---:|---:|---|"
 echo "| casualties, Kyiv, 10 days ($CAS_STRIKES strikes), every query distinct (uncached) | ${W[cas_uncached:rps]} | ${W[cas_uncached:p50]} | ${W[cas_uncached:p99]} | ${W[cas_uncached:bad]} | p99 < 5 ms |"
 echo "| casualties, Kyiv, 10 days, the same query (cached) | ${W[cas_cached:rps]} | ${W[cas_cached:p50]} | ${W[cas_cached:p99]} | ${W[cas_cached:bad]} | |"
 echo "| feed page: /v1/changes?since=random&limit=100 (head $HEAD) | ${W[changes_page:rps]} | ${W[changes_page:p50]} | ${W[changes_page:p99]} | ${W[changes_page:bad]} | p99 < 5 ms |"
+echo
+echo "| read at size, one client, $SEQ_READS distinct queries in a row | mean ms | p50 ms | p99 ms | target |"
+echo "|---|---:|---:|---:|---|"
+echo "| casualties, Kyiv, 10 days, ends moved by random seconds (uncached) | $RC_MEAN | $RC_P50 | $RC_P99 | p99 < 5 ms |"
+echo "| feed page: /v1/changes?since=random&limit=100 | $RF_MEAN | $RF_P50 | $RF_P99 | p99 < 5 ms |"
 echo
 echo "| one durable write: POST /v1/reports | million | empty | million / empty |"
 echo "|---|---:|---:|---:|"
