@@ -44,9 +44,10 @@ source bench/measure.sh
 command -v wrk >/dev/null || { log "installing wrk"; apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }; }
 command -v sqlite3 >/dev/null || { log "installing sqlite3"; apt-get install -y sqlite3 >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y sqlite3 >/dev/null; }; }
 
-# The commit of the binary's sources: this checkout's (STRIKELEDGER_BIN from elsewhere
-# may differ; SOURCES_COMMIT overrides).
-COMMIT=${SOURCES_COMMIT:-$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- Sources Package.swift Migrations || echo "+dirty")}
+# The commit of the binary's sources: the last commit of this checkout that changed
+# Sources, Package.swift or Migrations, and the checkout's head (STRIKELEDGER_BIN built
+# elsewhere may differ: SOURCES_COMMIT overrides).
+COMMIT=${SOURCES_COMMIT:-$(git log -1 --format=%h -- Sources Package.swift Package.resolved Migrations)$(git diff --quiet HEAD -- Sources Package.swift Migrations || echo "+dirty") (checkout $(git rev-parse --short HEAD))}
 
 WORK=$(mktemp -d /tmp/strikeledger-million.XXXXXX)
 M_PID=; E_PID=; TAILER=
