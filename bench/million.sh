@@ -11,7 +11,8 @@
 #   KEEP=1 bench/million.sh                    # keep the work directory (and the database)
 #   DB=/tmp/.../million.sqlite bench/million.sh  # reuse a loaded database: no load
 # Environment: STRIKELEDGER_BIN (else the release binary is built), DURATION (wrk, 10s),
-# SEQ_WRITES (single-client writes per server and round, 300), SEQ_READS (single-client
+# SEQ_WRITES (single-client writes per server and round, 300), SEQ_ROUNDS (6),
+# SEQ_READS (single-client
 # reads of each kind, 1000), LOAD_TIMEOUT (s, 7200).
 # Everything listens on 127.0.0.1; every server is stopped on exit.
 set -euo pipefail
@@ -22,6 +23,7 @@ REVISIONS_PER_STRIKE=${REVISIONS_PER_STRIKE:-3}
 DURATION=${DURATION:-10s}
 SEQ_WRITES=${SEQ_WRITES:-300}
 SEQ_READS=${SEQ_READS:-1000}
+SEQ_ROUNDS=${SEQ_ROUNDS:-6}
 LOAD_TIMEOUT=${LOAD_TIMEOUT:-7200}
 MATCH_WINDOW=600  # bench/million_gen.py's layout: a city's strikes >= 20 minutes apart
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -263,17 +265,26 @@ for i in range(n):
     print(f"{ms:.4f}")
 PY
 }
-log "sequential writes: $SEQ_WRITES per server and round"
-seq_writes "$M_BASE" "$M_KEY" "$EPOCH3" >"$WORK/seq_m1"
-seq_writes "$E_BASE" "$E_KEY" "$EPOCH3" >"$WORK/seq_e1"
-seq_writes "$E_BASE" "$E_KEY" "$((EPOCH3 + 31557600))" >"$WORK/seq_e2"
-seq_writes "$M_BASE" "$M_KEY" "$((EPOCH3 + 31557600))" >"$WORK/seq_m2"
+log "sequential writes: $SEQ_WRITES per server and round, $SEQ_ROUNDS rounds"
+# Rounds alternate which server goes first (M E, E M, M E, ...); each round's reports lie
+# a year after the last round's, the same on both servers.
+SEQ_RATIOS=()
+for r in $(seq 1 "$SEQ_ROUNDS"); do
+  epoch=$((EPOCH3 + (r - 1) * 31557600))
+  if [ $((r % 2)) = 1 ]; then order="m e"; else order="e m"; fi
+  for who in $order; do
+    if [ "$who" = m ]; then seq_writes "$M_BASE" "$M_KEY" "$epoch" >"$WORK/seq_m$r"
+    else seq_writes "$E_BASE" "$E_KEY" "$epoch" >"$WORK/seq_e$r"; fi
+  done
+  SEQ_RATIOS+=("$(awk '{ s += $1; n++ } END { printf "%.4f", s / n }' "$WORK/seq_m$r") $(awk '{ s += $1; n++ } END { printf "%.4f", s / n }' "$WORK/seq_e$r")")
+done
+SEQ_ROUND_RATIOS=$(for x in "${SEQ_RATIOS[@]}"; do echo "$x"; done | awk '{ printf "%s%.2f", (NR > 1 ? ", " : ""), $1 / $2 }')
 seq_stat() { # FILES... -> "mean p50 p99" in ms
   cat "$@" | sort -g | awk '{ v[NR] = $1; s += $1 } END { i50 = int(NR * 0.50); i99 = int(NR * 0.99); if (i50 < 1) i50 = 1; if (i99 < 1) i99 = 1
     printf "%.2f %.2f %.2f\n", s / NR, v[i50], v[i99] }'
 }
-read -r SM_MEAN SM_P50 SM_P99 < <(seq_stat "$WORK/seq_m1" "$WORK/seq_m2")
-read -r SE_MEAN SE_P50 SE_P99 < <(seq_stat "$WORK/seq_e1" "$WORK/seq_e2")
+read -r SM_MEAN SM_P50 SM_P99 < <(seq_stat "$WORK"/seq_m*)
+read -r SE_MEAN SE_P50 SE_P99 < <(seq_stat "$WORK"/seq_e*)
 log "sequential: million mean $SM_MEAN ms p99 $SM_P99; empty mean $SE_MEAN ms p99 $SE_P99"
 SERVER_PID=$E_PID; stop_server; E_PID=
 
@@ -342,7 +353,8 @@ done
 m_rps=$(mean2 "${W[ingest_m1:rps]}" "${W[ingest_m2:rps]}"); e_rps=$(mean2 "${W[ingest_e1:rps]}" "${W[ingest_e2:rps]}")
 echo "| wrk -c16, mean of rounds: req/s | $m_rps | $e_rps | $(ratio "$m_rps" "$e_rps") |"
 echo "| wrk non-2xx + socket errors (all rounds) | $(( ${W[ingest_m1:bad]} + ${W[ingest_m2:bad]} )) | $(( ${W[ingest_e1:bad]} + ${W[ingest_e2:bad]} )) | |"
-echo "| one client, $((2 * SEQ_WRITES)) sequential writes: mean ms | $SM_MEAN | $SE_MEAN | $(ratio "$SM_MEAN" "$SE_MEAN") |"
+echo "| one client, $((SEQ_ROUNDS * SEQ_WRITES)) sequential writes in $SEQ_ROUNDS rounds: mean ms | $SM_MEAN | $SE_MEAN | $(ratio "$SM_MEAN" "$SE_MEAN") |"
+echo "| one client, sequential: each round's mean, million / empty | | | $SEQ_ROUND_RATIOS |"
 echo "| one client, sequential: p50 ms | $SM_P50 | $SE_P50 | $(ratio "$SM_P50" "$SE_P50") |"
 echo "| one client, sequential: p99 ms | $SM_P99 | $SE_P99 | $(ratio "$SM_P99" "$SE_P99") |"
 echo
