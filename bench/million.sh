@@ -53,7 +53,8 @@ command -v sqlite3 >/dev/null || { log "installing sqlite3"; apt-get install -y 
 COMMIT=${SOURCES_COMMIT:-$(git log -1 --format=%h -- Sources Package.swift Package.resolved Migrations)$(git diff --quiet HEAD -- Sources Package.swift Migrations || echo "+dirty") (checkout $(git rev-parse --short HEAD))}
 
 WORK=$(mktemp -d /tmp/strikeledger-million.XXXXXX)
-M_PID=; E_PID=; TAILER=
+M_PID=; E_PID=; TAILER=; M_LOG=; E_LOG=
+TROUBLE=' (warning|error|critical) |[Ff]atal|[Cc]rash|[Aa]ssert'
 cleanup() {
   set +e
   [ -n "$TAILER" ] && kill "$TAILER" 2>/dev/null
@@ -61,6 +62,11 @@ cleanup() {
     if [ -n "$p" ]; then SERVER_PID=$p; stop_server; fi
   done
   if [ "${KEEP:-0}" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+  # start_server's logs: kept only when they show trouble (said on stderr above).
+  for f in "$M_LOG" "$E_LOG"; do
+    [ -n "$f" ] && ! grep -qE "$TROUBLE" "$f" 2>/dev/null && rm -f "$f"
+  done
+  return 0
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -232,7 +238,7 @@ log "one client: casualties mean $RC_MEAN p50 $RC_P50 p99 $RC_P99 ms; feed page 
 
 # ---- one durable write: the million database against an empty one ---------------------
 start_server "$WORK/empty.sqlite" --match-window 60
-E_PID=$SERVER_PID; E_BASE=$BASE
+E_PID=$SERVER_PID; E_BASE=$BASE; E_LOG=$SERVER_LOG
 E_KEY=$("$BIN" keys create --db "$WORK/empty.sqlite" --name million-bench --role reporter)
 log "empty server pid $E_PID on $E_BASE"
 # Round 1: million then empty; round 2: empty then million (drift of the shared machine
@@ -311,9 +317,11 @@ big_query "all cities, 2024, group_by=day (again, instants)" "/v1/casualties?fro
 M_RSS_END=$(proc_kib "$M_PID" VmRSS)
 kill -0 "$M_PID" 2>/dev/null || echo "THE MILLION SERVER DIED; log: $M_LOG" >&2
 SERVER_PID=$M_PID; stop_server; M_PID=
-if grep -qE ' (warning|error|critical) |[Ff]atal|[Cc]rash' "$M_LOG"; then
-  echo "the million server's log shows trouble:" >&2; grep -E ' (warning|error|critical) |[Ff]atal|[Cc]rash' "$M_LOG" | head -10 >&2
-fi
+for f in "$M_LOG" "$E_LOG"; do
+  if grep -qE "$TROUBLE" "$f"; then
+    echo "a server's log shows trouble (kept at $f):" >&2; grep -E "$TROUBLE" "$f" | head -10 >&2
+  fi
+done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- the tables ----------------------------------------------------------------------
