@@ -12,8 +12,8 @@ at a random minute of its slot, at least 20 minutes before the next slot begins,
 city's strikes lie >= 20 minutes apart. A later row names the strike's time moved by up
 to 2 minutes either way (reports disagree), so with a match window of 600 s (the
 generator prints it on stderr) every later row matches its own strike and no other.
-Rows of one strike are adjacent, in the order they were reported; strikes follow each
-other in time order, so the file reads like a log.
+Rows of one strike are adjacent, in the order they were reported; strikes come slot
+by slot (the 30 cities in turn), so the file is roughly in time order.
 
 usage: million_gen.py STRIKES [REVISIONS] [SEED] > million.csv
 """
