@@ -19,19 +19,8 @@ work=$(mktemp -d /tmp/strikeledger-io-bench.XXXXXX)
 cleanup() { stop_server; if [ "${KEEP:-0}" = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi; }
 trap cleanup EXIT
 
-# Runs a command; prints "seconds max_rss_kib" of it (the peak of the process tree's largest).
-measure() {
-  python3 - "$@" <<'PY'
-import resource, subprocess, sys, time
-t = time.monotonic()
-with open(sys.argv[1], "wb") as out:
-    code = subprocess.call(sys.argv[2:], stdout=out, stdin=subprocess.DEVNULL)
-elapsed = time.monotonic() - t
-rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(f"{elapsed:.3f} {rss}")
-sys.exit(code)
-PY
-}
+# shellcheck source=measure.sh
+source bench/measure.sh
 
 echo "io-bench: generating $N ACLED-shaped rows" >&2
 python3 bench/acled_gen.py "$N" >"$work/acled.csv"
