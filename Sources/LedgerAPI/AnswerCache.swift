@@ -68,6 +68,8 @@ final class AnswerCache: Sendable {
             if entry.version > s.version {
                 s = Shelf(version: entry.version)
             }
+            // An answer larger than the whole budget is not kept at all.
+            if entry.body.count > maxBytes { return }
             if s.entries.count >= capacity || s.bytes + entry.body.count > maxBytes {
                 s.entries.removeAll()
                 s.bytes = 0

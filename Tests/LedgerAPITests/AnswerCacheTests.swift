@@ -38,4 +38,14 @@ import Testing
         cache.store(entry(1, bytes: 10), for: "n49"[...])
         #expect(cache.size.bytes == before)
     }
+
+    @Test("an answer larger than the whole budget is not kept, and what is kept stays")
+    func anAnswerOverTheBudgetIsNotKept() {
+        let cache = AnswerCache(capacity: 10, maxBytes: 1_000)
+        cache.store(entry(1, bytes: 100), for: "small"[...])
+        cache.store(entry(1, bytes: 1_001), for: "huge"[...])
+        #expect(cache.answer(for: "huge"[...], at: 1) == nil)
+        #expect(cache.answer(for: "small"[...], at: 1) != nil)
+        #expect(cache.size.bytes == 100)
+    }
 }
