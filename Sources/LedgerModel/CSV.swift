@@ -30,11 +30,82 @@ public enum CSV {
         }
     }
 
+    /// Appends one record to `out`, its fields written by `body` straight into the buffer
+    /// (numbers, instants and dates with no string in between), then its CRLF.
+    public static func appendRecord(to out: inout [UInt8], _ body: (inout CSVRecordWriter) -> Void) {
+        var record = CSVRecordWriter()
+        swap(&record.bytes, &out)
+        body(&record)
+        record.bytes.append(13)
+        record.bytes.append(10)
+        swap(&record.bytes, &out)
+    }
+
     /// One record as a string, with its CRLF (for tests and small outputs).
     public static func line(_ fields: [String]) -> String {
         var out: [UInt8] = []
         appendRecord(fields, to: &out)
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// The fields of one record, each written where the last ended, with the commas between
+/// them; a nil value is an empty field.
+public struct CSVRecordWriter {
+    fileprivate(set) var bytes: [UInt8] = []
+    private var first = true
+
+    private mutating func separate() {
+        if first { first = false } else { bytes.append(UInt8(ascii: ",")) }
+    }
+
+    /// A text field, quoted only when it must be.
+    public mutating func text(_ v: String?) {
+        separate()
+        if let v { CSV.appendField(v, to: &bytes) }
+    }
+
+    public mutating func int(_ v: Int64?) {
+        separate()
+        guard var v else { return }
+        if v < 0 { bytes.append(UInt8(ascii: "-")) } else { v = -v }
+        // Digits of the (non-positive) value, most significant first.
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[count] = UInt8(48 - v % 10)
+                v /= 10
+                count += 1
+            } while v != 0
+            for i in stride(from: count - 1, through: 0, by: -1) { bytes.append(d[i]) }
+        }
+    }
+
+    public mutating func int(_ v: Int?) { int(v.map(Int64.init)) }
+
+    /// A number as Swift prints it (the shortest form that reads back the same).
+    public mutating func double(_ v: Double?) {
+        separate()
+        if let v { bytes.append(contentsOf: String(v).utf8) }
+    }
+
+    /// An RFC 3339 instant in UTC.
+    public mutating func instant(_ v: Timestamp?) {
+        separate()
+        v?.writeRFC3339(to: &bytes)
+    }
+
+    public mutating func date(_ v: CivilDate) {
+        separate()
+        v.write(to: &bytes)
+    }
+
+    /// `count` empty fields.
+    public mutating func empty(_ count: Int = 1) {
+        for _ in 0..<count { separate() }
     }
 }
 

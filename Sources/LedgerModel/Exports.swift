@@ -89,8 +89,8 @@ public enum ExportFormat: String, Sendable, CaseIterable {
     /// Appends one strike's row (or feature, with the separating comma when not the first).
     public func append(_ s: ExportedStrike, first: Bool, to out: inout [UInt8]) {
         switch self {
-        case .csv: CSV.appendRecord(Self.strikeRecord(s), to: &out)
-        case .acled: CSV.appendRecord(Self.acledRecord(s), to: &out)
+        case .csv: Self.appendStrikeRecord(s, to: &out)
+        case .acled: Self.appendACLEDRecord(s, to: &out)
         case .geojson:
             if !first { out.append(UInt8(ascii: ",")) }
             out.append(10)
@@ -100,36 +100,36 @@ public enum ExportFormat: String, Sendable, CaseIterable {
     }
 
     public func append(_ r: ExportedRevision, to out: inout [UInt8]) {
-        CSV.appendRecord(Self.revisionRecord(r), to: &out)
+        Self.appendRevisionRecord(r, to: &out)
     }
 
-    static func text(_ v: Int64?) -> String { v.map { String($0) } ?? "" }
-    static func text(_ v: Double?) -> String { v.map { String($0) } ?? "" }
-
-    public static func strikeRecord(_ e: ExportedStrike) -> [String] {
+    /// A strike's row of `strikes.csv`.
+    static func appendStrikeRecord(_ e: ExportedStrike, to out: inout [UInt8]) {
         let s = e.strike
-        return [
-            String(s.id), e.city.name, e.city.region ?? "", e.city.country, s.occurredAt.rfc3339, s.localDate.description,
-            s.timePrecision.rawValue, text(s.location?.latitude), text(s.location?.longitude),
-            s.weapons.isEmpty ? "" : Weapon.encode(s.weapons), s.description ?? "", s.damage ?? "",
-            text(s.toll.killed), text(s.toll.injured), s.toll.asOf?.rfc3339 ?? "", String(s.toll.revisions),
-            e.sources.joined(separator: "; "), text(s.mergedInto), text(s.attackId), s.createdAt.rfc3339,
-            s.updatedAt.rfc3339,
-        ]
+        CSV.appendRecord(to: &out) { r in
+            r.int(s.id); r.text(e.city.name); r.text(e.city.region); r.text(e.city.country); r.instant(s.occurredAt)
+            r.date(s.localDate); r.text(s.timePrecision.rawValue); r.double(s.location?.latitude)
+            r.double(s.location?.longitude); r.text(s.weapons.isEmpty ? nil : Weapon.encode(s.weapons))
+            r.text(s.description); r.text(s.damage); r.int(s.toll.killed); r.int(s.toll.injured)
+            r.instant(s.toll.asOf); r.int(s.toll.revisions); r.text(e.sources.joined(separator: "; "))
+            r.int(s.mergedInto); r.int(s.attackId); r.instant(s.createdAt); r.instant(s.updatedAt)
+        }
     }
 
-    public static func revisionRecord(_ e: ExportedRevision) -> [String] {
-        let r = e.revision
-        return [
-            String(r.seq), String(r.strikeId), e.city.name, e.occurredAt.rfc3339, text(r.killed), text(r.injured),
-            r.reportedAt.rfc3339, r.recordedAt.rfc3339, String(r.source.id), r.source.name, r.source.kind.rawValue,
-            e.sourceURL ?? "", r.note ?? "", r.voided == nil ? "false" : "true", r.voided?.at.rfc3339 ?? "",
-            r.voided?.reason ?? "",
-        ]
+    /// A revision's row of `revisions.csv`.
+    static func appendRevisionRecord(_ e: ExportedRevision, to out: inout [UInt8]) {
+        let v = e.revision
+        CSV.appendRecord(to: &out) { r in
+            r.int(v.seq); r.int(v.strikeId); r.text(e.city.name); r.instant(e.occurredAt); r.int(v.killed)
+            r.int(v.injured); r.instant(v.reportedAt); r.instant(v.recordedAt); r.int(v.source.id); r.text(v.source.name)
+            r.text(v.source.kind.rawValue); r.text(e.sourceURL); r.text(v.note); r.text(v.voided == nil ? "false" : "true")
+            r.instant(v.voided?.at); r.text(v.voided?.reason)
+        }
     }
 
-    /// ACLED's row for a strike. Columns whose value we do not hold stay empty.
-    public static func acledRecord(_ e: ExportedStrike) -> [String] {
+    /// ACLED's row for a strike, in `acledColumns` order. Columns whose value we do not
+    /// hold stay empty.
+    static func appendACLEDRecord(_ e: ExportedStrike, to out: inout [UInt8]) {
         let s = e.strike
         let country = Country(code: e.city.country)
         let missile = s.weapons.contains { $0.kind == .missile }
@@ -139,25 +139,31 @@ public enum ExportFormat: String, Sendable, CaseIterable {
             if !notes.isEmpty { notes += " " }
             notes += "[injured: \(injured)]"
         }
-        var row = [String](repeating: "", count: acledColumns.count)
-        row[0] = (country?.alpha3 ?? e.city.country) + String(s.id)  // event_id_cnty
-        row[1] = s.localDate.description                               // event_date
-        row[2] = String(s.localDate.year)                              // year
-        row[3] = "1"                                                   // time_precision: the day is known
-        row[5] = "Explosions/Remote violence"                          // event_type
-        row[6] = missile ? "Shelling/artillery/missile attack" : "Air/drone strike"
-        row[15] = country.map { String($0.numeric) } ?? ""             // iso
-        row[17] = country?.name ?? e.city.country                      // country
-        row[18] = e.city.region ?? ""                                  // admin1
-        row[21] = e.city.name                                          // location
-        row[22] = String(point.latitude)
-        row[23] = String(point.longitude)
-        row[25] = e.sources.joined(separator: "; ")                    // source
-        row[27] = notes                                                // notes
-        row[28] = text(s.toll.killed)                                  // fatalities
-        row[29] = s.attackId.map { "attack_id=\($0)" } ?? ""           // tags: the attack wave it belongs to
-        row[30] = String(s.updatedAt.seconds)                          // timestamp: last change
-        return row
+        CSV.appendRecord(to: &out) { r in
+            r.text((country?.alpha3 ?? e.city.country) + String(s.id))        // event_id_cnty
+            r.date(s.localDate)                                                // event_date
+            r.int(s.localDate.year)                                            // year
+            r.text("1")                                                        // time_precision: the day is known
+            r.empty()                                                          // disorder_type
+            r.text("Explosions/Remote violence")                               // event_type
+            r.text(missile ? "Shelling/artillery/missile attack" : "Air/drone strike")
+            r.empty(8)                                                         // actor1 ... civilian_targeting
+            r.int(country?.numeric)                                            // iso
+            r.empty()                                                          // region
+            r.text(country?.name ?? e.city.country)                            // country
+            r.text(e.city.region)                                              // admin1
+            r.empty(2)                                                         // admin2, admin3
+            r.text(e.city.name)                                                // location
+            r.double(point.latitude)
+            r.double(point.longitude)
+            r.empty()                                                          // geo_precision
+            r.text(e.sources.joined(separator: "; "))                          // source
+            r.empty()                                                          // source_scale
+            r.text(notes)                                                      // notes
+            r.int(s.toll.killed)                                               // fatalities
+            r.text(s.attackId.map { "attack_id=\($0)" })                       // tags: the attack wave it belongs to
+            r.int(s.updatedAt.seconds)                                         // timestamp: last change
+        }
     }
 
     /// An RFC 7946 Feature: a Point at the strike's location or else its city's.
