@@ -143,15 +143,18 @@ struct Serve: ParsableCommand {
             webhooks.retryDelays = delays.map { .milliseconds(Int64($0! * 1000)) }
         }
 
-        raiseFileLimit()
-        let store = try database.open()
-        // Alone on its file, a SQLite server's leases can only be its own earlier life's.
-        webhooks.releaseLeasesAtStart = store.readsInProcess
+        // The guard's route is the process's environment (setenv): set it before the store
+        // opens, since PostgreSQL's pool and listener threads read the environment (libpq's
+        // getenv) and glibc's setenv is not safe beside a concurrent getenv.
         do {
             try WebhookCourier.routeThroughGuard(webhooks)
         } catch {
             throw CommandError("cannot start the webhook guard's proxy: \(error)")
         }
+        raiseFileLimit()
+        let store = try database.open()
+        // Alone on its file, a SQLite server's leases can only be its own earlier life's.
+        webhooks.releaseLeasesAtStart = store.readsInProcess
         let service = LedgerService(store: store, configuration: api)
         let http = HTTPServer(configuration: server, handler: service)
         service.observeConnections { http.openConnections }
