@@ -77,7 +77,7 @@ struct Serve: ParsableCommand {
     var rateLimit: Double?
     @Option(help: "The most strikes a casualties answer built whole and cached holds; a larger one is streamed (default 5000).")
     var inlineCasualtyStrikes: Int?
-    @Option(help: "How many exports and large casualties answers may stream at once, each holding a database connection; past it 503 (default 4).")
+    @Option(help: "How many exports and large casualties answers may stream at once, each holding a database connection; one more waits up to 5 s, then 503 (default 4).")
     var concurrentStreams: Int?
     @Option(help: "Event-loop threads (default: the number of cores).") var eventLoops: Int?
     @Option(help: "Worker threads for database work (default 8).") var workers: Int?
