@@ -9,9 +9,12 @@ import LedgerStore
 /// The SQLite store: schema, append-only history, derived tolls, the feed's change hub.
 ///
 /// One `DatabasePool` in WAL mode: readers never wait for the writer; one writer at a
-/// time. `synchronous=FULL`, so an acknowledged write survives power loss.
+/// time. `synchronous=FULL`, so an acknowledged write survives power loss. The API's
+/// reads run on the store's own read-only connections (`ReadConnections`), GRDB's pool
+/// serves the writer and the store's housekeeping reads.
 public final class SQLiteStore: RelationalStore {
     let pool: DatabasePool
+    let readers: ReadConnections
     let writer: GroupCommit
     private let readNanos = Atomic<Int>(0)
     private let readCount = Atomic<Int>(0)
@@ -33,7 +36,8 @@ public final class SQLiteStore: RelationalStore {
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(10)
-        config.maximumReaderCount = 16
+        // The pool's readers serve the store's own catch-up and readiness reads only.
+        config.maximumReaderCount = 4
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
@@ -49,6 +53,7 @@ public final class SQLiteStore: RelationalStore {
         } catch {
             throw StoreError.database("cannot open \(path): \(error)")
         }
+        readers = ReadConnections(path: path, limit: Self.readConnections)
         let hub = changes
         let readPool = pool
         let log = logger
@@ -74,6 +79,9 @@ public final class SQLiteStore: RelationalStore {
         changes.reset(head: head)
         startWatching(every: watchInterval)
     }
+
+    /// At most this many reads run at once (one connection each).
+    public static let readConnections = 16
 
     /// How often the store asks SQLite whether another connection committed.
     public static let defaultWatchInterval: Duration = .milliseconds(200)
@@ -153,7 +161,7 @@ public final class SQLiteStore: RelationalStore {
         writer.batches.load(ordering: .sequentiallyConsistent) + otherCommits.load(ordering: .sequentiallyConsistent)
     }
 
-    /// Reads run in this process, on a connection of the pool.
+    /// Reads run in this process, on a read connection of the store's.
     public var readsInProcess: Bool { true }
 
     public var timing: StoreTiming {
@@ -184,7 +192,7 @@ public final class SQLiteStore: RelationalStore {
     public func read<T>(_ body: (any SQLSession) throws -> T) throws(StoreError) -> T {
         do {
             readCount.add(1, ordering: .relaxed)
-            return try measure(readNanos) { try pool.read { db in try body(GRDBSession(db: db)) } }
+            return try measure(readNanos) { try readers.read { session in try body(session) } }
         } catch let e as StoreError {
             throw e
         } catch {
@@ -196,7 +204,7 @@ public final class SQLiteStore: RelationalStore {
     /// small commit succeeds again (see `CommitHealth`).
     public func readiness() -> Readiness {
         do {
-            _ = try pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+            _ = try readers.read { session in try session.rows("SELECT 1", []) }
         } catch {
             return .unavailable(.database("the database does not answer a read: \(error)"))
         }

@@ -1,0 +1,91 @@
+import GRDB
+import GRDBSQLite
+import LedgerStore
+
+/// Running a prepared SQLite statement with SQLite's own C calls: binding the
+/// arguments, stepping, reading the columns. Shared by the sessions on GRDB's
+/// connections (writes) and on the store's own read connections.
+enum SQLiteStatement {
+    /// Steps `handle` to its end; the error names `sql`.
+    static func run(_ handle: OpaquePointer, sql: String, connection: OpaquePointer?) throws {
+        defer { sqlite3_reset(handle) }
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { return }
+            guard code == SQLITE_ROW else { throw failure(code, sql, connection) }
+        }
+    }
+
+    /// Every row of `handle`, each with `columns`.
+    static func rows(_ handle: OpaquePointer, columns: SQLColumns, sql: String, connection: OpaquePointer?) throws -> [SQLRow] {
+        defer { sqlite3_reset(handle) }
+        let count = Int32(columns.names.count)
+        var rows: [SQLRow] = []
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else { throw failure(code, sql, connection) }
+            var values: [SQLValue] = []
+            values.reserveCapacity(Int(count))
+            for i in 0..<count { values.append(column(i, of: handle)) }
+            rows.append(SQLRow(columns: columns, values: values))
+        }
+        return rows
+    }
+
+    static func failure(_ code: Int32, _ sql: String, _ connection: OpaquePointer?) -> DatabaseError {
+        let message = connection.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) }
+        return DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: sql)
+    }
+
+    /// SQLite copies each text and blob when it is bound.
+    private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+
+    static func bind(_ arguments: [any SQLBindable], to handle: OpaquePointer, sql: String) throws {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+        guard Int(sqlite3_bind_parameter_count(handle)) == arguments.count else {
+            throw DatabaseError(resultCode: .SQLITE_MISUSE,
+                                message: "\(arguments.count) arguments for \(sqlite3_bind_parameter_count(handle)) parameters", sql: sql)
+        }
+        for (i, argument) in arguments.enumerated() {
+            let index = Int32(i + 1)
+            let code: Int32
+            switch argument.sqlValue {
+            case .null: code = sqlite3_bind_null(handle, index)
+            case .integer(let v): code = sqlite3_bind_int64(handle, index, v)
+            case .real(let v): code = sqlite3_bind_double(handle, index, v)
+            case .text(let v):
+                // The length is given: a text holding U+0000 is bound whole.
+                code = v.withCString { sqlite3_bind_text(handle, index, $0, Int32(v.utf8.count), transient) }
+            case .blob(let v):
+                code = v.withUnsafeBytes { bytes in
+                    bytes.baseAddress.map { sqlite3_bind_blob(handle, index, $0, Int32(bytes.count), transient) }
+                        ?? sqlite3_bind_zeroblob(handle, index, 0)
+                }
+            }
+            guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: nil, sql: sql) }
+        }
+    }
+
+    static func column(_ i: Int32, of handle: OpaquePointer) -> SQLValue {
+        switch sqlite3_column_type(handle, i) {
+        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(handle, i))
+        case SQLITE_FLOAT: return .real(sqlite3_column_double(handle, i))
+        case SQLITE_TEXT:
+            guard let text = sqlite3_column_text(handle, i) else { return .text("") }
+            let length = Int(sqlite3_column_bytes(handle, i))
+            return .text(String(decoding: UnsafeBufferPointer(start: text, count: length), as: UTF8.self))
+        case SQLITE_BLOB:
+            let length = Int(sqlite3_column_bytes(handle, i))
+            guard length > 0, let blob = sqlite3_column_blob(handle, i) else { return .blob([]) }
+            return .blob(Array(UnsafeRawBufferPointer(start: blob, count: length)))
+        default: return .null
+        }
+    }
+
+    /// The result's column names, as SQLite reports them.
+    static func columnNames(of handle: OpaquePointer) -> [String] {
+        (0..<sqlite3_column_count(handle)).map { String(cString: sqlite3_column_name(handle, $0)) }
+    }
+}
