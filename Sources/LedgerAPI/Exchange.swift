@@ -126,7 +126,7 @@ enum ETag {
 enum Cursor {
     static func encode(_ fields: [(String, String)]) -> String {
         var w = JSONWriter()
-        w.object { o in for (k, v) in fields { o.field(k, v) } }
+        w.object { o in for (k, v) in fields { o.key(named: k); o.string(v) } }
         return Data(w.bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")

@@ -73,7 +73,7 @@ extension LedgerService {
             defer { permits.giveBack() }
             do {
                 try store.readCasualties(query) { walk in
-                    var tally = CasualtyTally()
+                    var tally = CasualtyTally(byDay: frame.days != nil)
                     var strikes = ETag.Hasher()
                     var first = true
                     try walk.forEachPage { page in
@@ -174,7 +174,7 @@ struct CasualtiesFrame {
 
     /// The whole answer for these strikes.
     func answer(_ lines: [CasualtyLine]) -> [UInt8] {
-        var tally = CasualtyTally()
+        var tally = CasualtyTally(byDay: days != nil)
         tally.add(lines)
         let (opening, closing) = halves(tally)
         return opening + Self.strikeList(lines, first: true) + closing
@@ -238,21 +238,28 @@ struct CasualtiesFrame {
     }
 }
 
-/// The totals of the strikes seen so far, whole and day by day (null counts as 0).
+/// The totals of the strikes seen so far, whole and, when asked, day by day (null
+/// counts as 0).
 struct CasualtyTally {
     struct Day { var strikes = 0; var killed: Int64 = 0; var injured: Int64 = 0 }
     var strikes = 0
     var killed: Int64 = 0
     var injured: Int64 = 0
-    var perDay: [CivilDate: Day] = [:]
+    /// Filled only when the tally was made `byDay`.
+    private(set) var perDay: [CivilDate: Day] = [:]
+    let byDay: Bool
+
+    init(byDay: Bool) { self.byDay = byDay }
 
     mutating func add(_ lines: [CasualtyLine]) {
         for l in lines {
             let k = l.toll.killed ?? 0, i = l.toll.injured ?? 0
             strikes += 1; killed += k; injured += i
-            perDay[l.localDate, default: Day()].strikes += 1
-            perDay[l.localDate, default: Day()].killed += k
-            perDay[l.localDate, default: Day()].injured += i
+            if byDay { Self.count(&perDay[l.localDate, default: Day()], killed: k, injured: i) }
         }
+    }
+
+    private static func count(_ day: inout Day, killed: Int64, injured: Int64) {
+        day.strikes += 1; day.killed += killed; day.injured += injured
     }
 }

@@ -7,9 +7,16 @@ struct QueryParameters {
 
     init(_ raw: Substring, allowed: Set<String>) throws(APIError) {
         guard !raw.isEmpty else { return }
+        values.reserveCapacity(4)
         // Split on the bytes, not on Characters: `&` and `=` are ASCII, and a byte scan
         // costs a fraction of grapheme breaking (callgrind: a tenth of a casualties read).
-        for pair in raw.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+        let utf8 = raw.utf8
+        var start = utf8.startIndex
+        while start < utf8.endIndex {
+            let end = utf8[start...].firstIndex(of: UInt8(ascii: "&")) ?? utf8.endIndex
+            defer { start = end < utf8.endIndex ? utf8.index(after: end) : end }
+            let pair = utf8[start..<end]
+            if pair.isEmpty { continue }
             let equals = pair.firstIndex(of: UInt8(ascii: "="))
             guard let name = Self.decode(pair[..<(equals ?? pair.endIndex)]) else {
                 throw .badRequest("query parameter is not valid percent-encoded UTF-8")
@@ -31,6 +38,10 @@ struct QueryParameters {
     static func decode(_ s: Substring) -> String? { decode(s.utf8[...]) }
 
     static func decode(_ utf8: Substring.UTF8View.SubSequence) -> String? {
+        // Most names and values are plain ASCII with nothing encoded: taken as they are.
+        if !utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") || $0 >= 0x80 }) {
+            return String(Substring(utf8))
+        }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(utf8.count)
         var it = utf8.makeIterator()

@@ -95,7 +95,7 @@ public struct TollRange: Sendable, Equatable, JSONWritable {
     public func write(to json: inout JSONWriter) {
         json.object { o in
             for (name, pair) in [("killed", killed), ("injured", injured)] {
-                o.key(name)
+                o.key(named: name)
                 if let pair { o.array { a in a.int(pair.low); a.int(pair.high) } } else { o.null() }
             }
         }
@@ -148,7 +148,7 @@ public struct WeaponFigures: Sendable, Equatable {
     public var isEmpty: Bool { values.allSatisfy { $0 == nil } }
 
     func writeFields(_ o: inout JSONWriter) {
-        for (name, value) in zip(Self.names, values) { o.field(name, value) }
+        for (name, value) in zip(Self.names, values) { o.key(named: name); o.int(value) }
     }
 }
 

@@ -15,16 +15,32 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Parses exactly `YYYY-MM-DD`.
     public init?(_ text: String) {
-        var bytes = Array(text.utf8)[...]
-        guard let d = CivilDate.parse(&bytes), bytes.isEmpty else { return nil }
+        var text = text
+        guard let d = text.withUTF8({ CivilDate(leading: $0) }), text.utf8.count == 10 else { return nil }
         self = d
     }
 
+    /// Parses `YYYY-MM-DD` at the start of `bytes` and drops it.
     static func parse(_ bytes: inout ArraySlice<UInt8>) -> CivilDate? {
-        guard let y = Timestamp.number(&bytes, digits: 4), bytes.popFirst() == UInt8(ascii: "-"),
-              let m = Timestamp.number(&bytes, digits: 2), bytes.popFirst() == UInt8(ascii: "-"),
-              let d = Timestamp.number(&bytes, digits: 2) else { return nil }
-        return CivilDate(year: y, month: m, day: d)
+        guard let d = bytes.withUnsafeBufferPointer({ CivilDate(leading: $0) }) else { return nil }
+        bytes.removeFirst(10)
+        return d
+    }
+
+    /// The date `YYYY-MM-DD` in the first ten bytes of `b`.
+    private init?(leading b: UnsafeBufferPointer<UInt8>) {
+        func digits(_ from: Int, _ count: Int) -> Int? {
+            var n = 0
+            for i in from..<from + count {
+                let d = b[i] &- 48
+                guard d < 10 else { return nil }
+                n = n * 10 + Int(d)
+            }
+            return n
+        }
+        guard b.count >= 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"),
+              let y = digits(0, 4), let m = digits(5, 2), let d = digits(8, 2) else { return nil }
+        self.init(year: y, month: m, day: d)
     }
 
     public static func daysIn(month: Int, year: Int) -> Int {

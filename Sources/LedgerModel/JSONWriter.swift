@@ -33,8 +33,22 @@ public struct JSONWriter: Sendable {
         needsComma = true
     }
 
-    /// Writes `"key":` and leaves the writer ready for exactly one value.
-    public mutating func key(_ key: String) {
+    /// Writes `"key":` and leaves the writer ready for exactly one value. Keys written
+    /// in the source are copied as they are: none needs an escape.
+    public mutating func key(_ key: StaticString) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        key.withUTF8Buffer { utf8 in
+            assert(!utf8.contains(where: Self.needsEscape), "a key literal that needs an escape")
+            bytes.append(contentsOf: utf8)
+        }
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
+    /// `key` for a name known only at run time, escaped as any string.
+    public mutating func key(named key: String) {
         separate()
         writeString(key)
         bytes.append(UInt8(ascii: ":"))
@@ -75,12 +89,12 @@ public struct JSONWriter: Sendable {
         bytes.append(UInt8(ascii: "\""))
     }
 
-    public mutating func field(_ k: String, _ v: String?) { key(k); string(v) }
-    public mutating func field<I: BinaryInteger>(_ k: String, _ v: I?) { key(k); int(v) }
-    public mutating func field(_ k: String, _ v: Double?) { key(k); double(v) }
-    public mutating func field(_ k: String, _ v: Bool) { key(k); bool(v) }
-    public mutating func field(_ k: String, _ v: Timestamp?) { key(k); timestamp(v) }
-    public mutating func field(_ k: String, _ v: CivilDate?) { key(k); date(v) }
+    public mutating func field(_ k: StaticString, _ v: String?) { key(k); string(v) }
+    public mutating func field<I: BinaryInteger>(_ k: StaticString, _ v: I?) { key(k); int(v) }
+    public mutating func field(_ k: StaticString, _ v: Double?) { key(k); double(v) }
+    public mutating func field(_ k: StaticString, _ v: Bool) { key(k); bool(v) }
+    public mutating func field(_ k: StaticString, _ v: Timestamp?) { key(k); timestamp(v) }
+    public mutating func field(_ k: StaticString, _ v: CivilDate?) { key(k); date(v) }
 
     /// Decimal digits of `v`, written straight into the buffer.
     private mutating func writeInteger(_ v: Int64) {
