@@ -100,24 +100,65 @@ enum ETag {
         return h.tag
     }
 
-    /// FNV-1a, 64 bits, twice with different offsets: stable across restarts and cheap;
-    /// fed in pieces, for an answer that is never whole in memory.
+    /// Two 64-bit lanes of multiply-and-fold over the bytes taken eight at a time
+    /// (the last few bytes padded, the length mixed in at the end): stable across
+    /// restarts, cheap (a word per step where FNV-1a took a byte), and fed in pieces
+    /// of any length, for an answer that is never whole in memory: the tag depends only
+    /// on the bytes, never on where the pieces were cut.
     struct Hasher {
         private var a: UInt64 = 0xcbf2_9ce4_8422_2325, b: UInt64 = 0x8422_2325_cbf2_9ce4
+        private var count: UInt64 = 0
+        /// Bytes not yet making a whole word (fewer than eight).
+        private var tail: [UInt8] = []
 
         mutating func add(_ bytes: [UInt8]) {
-            var a = self.a, b = self.b
-            for byte in bytes {
-                a = (a ^ UInt64(byte)) &* 0x100_0000_01b3
-                b = (b ^ UInt64(byte)) &* 0x100_0000_01b3
+            count &+= UInt64(bytes.count)
+            var start = 0
+            if !tail.isEmpty {
+                let needed = min(8 - tail.count, bytes.count)
+                tail += bytes[..<needed]
+                start = needed
+                guard tail.count == 8 else { return }
+                tail.withUnsafeBytes { mix($0.loadUnaligned(as: UInt64.self)) }
+                tail.removeAll(keepingCapacity: true)
             }
-            self.a = a; self.b = b
+            bytes.withUnsafeBytes { raw in
+                var i = start
+                while i + 8 <= raw.count {
+                    mix(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                    i += 8
+                }
+                tail += raw[i...]
+            }
+        }
+
+        @inline(__always)
+        private mutating func mix(_ word: UInt64) {
+            let w = UInt64(littleEndian: word)
+            a = (a ^ w) &* 0x9e37_79b9_7f4a_7c15; a ^= a >> 29
+            b = (b ^ w) &* 0xc2b2_ae3d_27d4_eb4f; b ^= b >> 32
+        }
+
+        /// The lanes with the tail and the length folded in.
+        private var finished: (UInt64, UInt64) {
+            var h = self
+            var last: UInt64 = 0
+            for (i, byte) in tail.enumerated() { last |= UInt64(byte) << (8 * UInt64(i)) }
+            h.mix((last ^ (h.count << 56)).littleEndian)
+            h.mix(h.count.littleEndian)
+            return (h.a, h.b)
         }
 
         /// The state so far as 16 bytes, to feed into another digest.
-        var digestBytes: [UInt8] { withUnsafeBytes(of: (a.bigEndian, b.bigEndian)) { Array($0) } }
+        var digestBytes: [UInt8] {
+            let (a, b) = finished
+            return withUnsafeBytes(of: (a.bigEndian, b.bigEndian)) { Array($0) }
+        }
 
-        var tag: String { "\"" + String(a, radix: 16) + String(b, radix: 16) + "\"" }
+        var tag: String {
+            let (a, b) = finished
+            return "\"" + String(a, radix: 16) + String(b, radix: 16) + "\""
+        }
     }
 }
 

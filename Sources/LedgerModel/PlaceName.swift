@@ -6,6 +6,11 @@ public enum PlaceName {
     /// `Kijów` lose their marks too), removes apostrophes of every kind, folds `ё` to `е`,
     /// and turns runs of whitespace and hyphens into one space. Cyrillic stays Cyrillic.
     public static func fold(_ name: String) -> String {
+        foldASCII(name) ?? foldScalars(name)
+    }
+
+    /// `fold` by Unicode scalars, for any name (`fold` takes a shortcut for ASCII).
+    public static func foldScalars(_ name: String) -> String {
         var out = String.UnicodeScalarView()
         var pendingSpace = false
         for scalar in name.decomposedStringWithCanonicalMapping.unicodeScalars {
@@ -20,6 +25,25 @@ public enum PlaceName {
             for lower in String(scalar).lowercased().unicodeScalars { out.append(lower) }
         }
         return String(out)
+    }
+
+    /// `fold` for a name of ASCII alone (most queries): the same result without Unicode
+    /// normalisation. Nil for any other name.
+    private static func foldASCII(_ name: String) -> String? {
+        var out: [UInt8] = []
+        out.reserveCapacity(name.utf8.count)
+        var pendingSpace = false
+        for b in name.utf8 {
+            switch b {
+            case 0x80...: return nil
+            case UInt8(ascii: "'"), UInt8(ascii: "`"): continue
+            case 0x09...0x0D, UInt8(ascii: " "), UInt8(ascii: "-"): pendingSpace = !out.isEmpty
+            default:
+                if pendingSpace { out.append(UInt8(ascii: " ")); pendingSpace = false }
+                out.append(b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") ? b + 32 : b)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     private static let apostrophes: Set<Unicode.Scalar> = ["'", "\u{2019}", "\u{2018}", "\u{02BC}", "\u{02B9}", "`", "\u{00B4}", "\u{2032}"]

@@ -20,6 +20,14 @@ struct PlaceNameFoldTests {
         #expect(PlaceName.fold(input) == expected)
     }
 
+    @Test func theASCIIShortcutFoldsAsTheUnicodePathDoes() {
+        var names = (0..<128).map { String(UnicodeScalar(UInt8($0))) }
+        names += ["  A-b\t\u{0B}C'`d\u{1F}E\u{7F} ", "Kryvyi - Rih", "--", "O'Neil", "ABC xyz 123 _.~"]
+        for name in names {
+            #expect(PlaceName.fold(name) == PlaceName.foldScalars(name), "\(Array(name.utf8))")
+        }
+    }
+
     @Test func cyrillicStaysCyrillic() {
         let folded = PlaceName.fold("Київ")
         #expect(!folded.isEmpty)
