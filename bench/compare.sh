@@ -8,6 +8,9 @@
 #   BENCH_DURATION  wrk duration per run (default 5s)
 #   BENCH_ROUNDS    rounds of every run on both binaries (default 3)
 #   BENCH_STRIKES   strikes in the dataset (default 20000)
+#   PEER_BIN        the Hummingbird peer's HBServer (built as bench/run.sh builds it, from
+#                   ../shared/bench/peer): its fixed query joins every round as the yardstick
+#                   of the uncached row (its own database, made by the peer's make-db.py)
 # The AFTER binary also gets rows for gzip (Accept-Encoding: gzip) and CORS
 # (--cors-origin, a request from that origin), when it knows them.
 set -euo pipefail
@@ -68,6 +71,16 @@ if "$AFTER" serve --help 2>/dev/null | grep -q -- --cors-origin; then
   CORS=1
 fi
 
+PEER=0
+if [ -n "${PEER_BIN:-}" ]; then
+  python3 "${STRIKELEDGER_SHARED:-$REPO/../shared}/bench/peer/make-db.py" "$WORK/peer.sqlite" >/dev/null
+  peer_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "$PEER_BIN" "$WORK/peer.sqlite" "$peer_port" >"$WORK/peer.log" 2>&1 &
+  PIDS+=($!); peer_PID=$!; peer_URL="http://127.0.0.1:$peer_port"
+  for _ in $(seq 1 100); do curl -sf -o /dev/null "$peer_URL/casualties?city=Kyiv" && break; sleep 0.1; done
+  PEER=1
+fi
+
 CAS="/v1/casualties?city=Kyiv&from=$D1&to=$D10"
 ETAG=$(curl -s -D - -o "$WORK/cas.json" "$before_URL$CAS" | awk 'tolower($1)=="etag:" {sub(/\r$/,""); print $2}')
 HEAD=$(python3 - "$before_URL" <<'PY'
@@ -125,6 +138,11 @@ for round in $(seq 1 "$ROUNDS"); do
       else measure "$name.$who" "$who" "$path"; fi
     done
   done
+  # Every query distinct (bounds moved by random seconds): the answer cache never hits.
+  for who in "${order[@]}"; do
+    BENCH_FROM=$D1 BENCH_TO=$D10 measure "uncached.$who" "$who" / -s "$HERE/casualties-uncached.lua"
+  done
+  [ "$PEER" = 1 ] && measure "uncached.peer" peer "/casualties?city=Kyiv"
   measure "casualties.gzip" after "$CAS" -H "Accept-Encoding: gzip"
   if [ "$CORS" = 1 ]; then
     measure "casualties.cors" cors "$CAS" -H "Origin: https://news.example"
@@ -143,7 +161,7 @@ echo "Before: $BEFORE; after: $AFTER."
 echo
 echo "| measurement | before req/s | after req/s | before p99 ms | after p99 ms | before CPU µs/req | after CPU µs/req | after / before, CPU per request |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-for pair in "casualties|GET $CAS (cached), 200" "changes304|GET /v1/changes?since=$HEAD, If-None-Match \"$HEAD\", 304"; do
+for pair in "casualties|GET $CAS (cached), 200" "uncached|the same range, bounds moved by random seconds: every query distinct (cache misses)" "changes304|GET /v1/changes?since=$HEAD, If-None-Match \"$HEAD\", 304"; do
   IFS='|' read -r name label <<<"$pair"
   bc=$(median "$WORK/$name.before" 3); ac=$(median "$WORK/$name.after" 3)
   echo "| $label | $(median "$WORK/$name.before" 1) | $(median "$WORK/$name.after" 1) | $(median "$WORK/$name.before" 2) | $(median "$WORK/$name.after" 2) | $bc | $ac | $(awk -v a="$ac" -v b="$bc" 'BEGIN {printf "%.3f", a/b}') |"
@@ -154,10 +172,17 @@ if [ "$CORS" = 1 ]; then
   extra "after with --cors-origin, the same casualties from that Origin" casualties.cors
   extra "after with --cors-origin, the same 304 from that Origin" changes304.cors
 fi
+if [ "$PEER" = 1 ]; then
+  echo "| the Hummingbird+GRDB peer, GET /casualties?city=Kyiv (its 20 newest strikes of 200,000, read every time) | | $(median "$WORK/uncached.peer" 1) | | $(median "$WORK/uncached.peer" 2) | | $(median "$WORK/uncached.peer" 3) | |"
+fi
+echo
+if [ "$PEER" = 1 ]; then
+  echo "Uncached casualties, ours / the peer (medians): after $(awk -v a="$(median "$WORK/uncached.after" 1)" -v b="$(median "$WORK/uncached.peer" 1)" 'BEGIN {printf "%.2f", a/b}')x req/s, $(awk -v a="$(median "$WORK/uncached.after" 3)" -v b="$(median "$WORK/uncached.peer" 3)" 'BEGIN {printf "%.2f", b/a}')x less CPU per request; before $(awk -v a="$(median "$WORK/uncached.before" 1)" -v b="$(median "$WORK/uncached.peer" 1)" 'BEGIN {printf "%.2f", a/b}')x req/s, $(awk -v a="$(median "$WORK/uncached.before" 3)" -v b="$(median "$WORK/uncached.peer" 3)" 'BEGIN {printf "%.2f", b/a}')x less CPU."
+fi
 echo
 echo "Every run, req/s (before; after):"
-for name in casualties changes304; do echo "- $name: $(runs "$WORK/$name.before"); $(runs "$WORK/$name.after")"; done
+for name in casualties uncached changes304; do echo "- $name: $(runs "$WORK/$name.before"); $(runs "$WORK/$name.after")"; done
 echo "Every run, server CPU µs/request (before; after):"
-for name in casualties changes304; do
+for name in casualties uncached changes304; do
   echo "- $name: $(awk '{printf "%s%s", s, $3; s=", "}' "$WORK/$name.before"); $(awk '{printf "%s%s", s, $3; s=", "}' "$WORK/$name.after")"
 done
