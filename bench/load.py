@@ -16,13 +16,13 @@ Exits non-zero if any report is refused.
 """
 import argparse
 import datetime as dt
-import http.client
 import json
 import random
 import sys
 import threading
 import time
-import urllib.parse
+
+from keepalive import KeepAliveClient, iso
 
 CITIES = ["Kyiv", "Kharkiv", "Odesa", "Sumy", "Dnipro", "Zaporizhzhia", "Lviv", "Kherson"]
 SOURCES = [
@@ -42,10 +42,6 @@ KYIV_IN_RANGE = 20
 START = dt.datetime(2023, 1, 1, tzinfo=dt.timezone.utc)
 END = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 SLOT = 600  # seconds: strikes of one city sit on distinct 10-minute slots
-
-
-def iso(t):
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def plan(n, rng):
@@ -93,32 +89,6 @@ def plan(n, rng):
     return strikes
 
 
-class Client:
-    def __init__(self, base, key):
-        u = urllib.parse.urlsplit(base)
-        self.host, self.port = u.hostname, u.port
-        self.headers = {"Authorization": "Bearer " + key, "Content-Type": "application/json"}
-        self.conn = None
-
-    def post(self, path, body):
-        data = json.dumps(body).encode()
-        for attempt in range(3):
-            try:
-                if self.conn is None:
-                    self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
-                self.conn.request("POST", path, data, self.headers)
-                r = self.conn.getresponse()
-                payload = r.read()
-                return r.status, payload
-            except (http.client.HTTPException, OSError):
-                if self.conn:
-                    self.conn.close()
-                self.conn = None
-                if attempt == 2:
-                    raise
-                time.sleep(0.2)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("base")
@@ -135,7 +105,7 @@ def main():
     first_error = []
 
     def worker():
-        c = Client(args.base, args.key)
+        c = KeepAliveClient(args.base, args.key)
         done = errors = 0
         while True:
             with lock:

@@ -24,14 +24,12 @@ import threading
 import time
 import urllib.parse
 
+from keepalive import KeepAliveClient, iso
+
 CITIES = ["Kyiv", "Kharkiv", "Odesa", "Sumy", "Dnipro", "Zaporizhzhia", "Lviv", "Kherson"]
 SOURCES = [{"name": "Mayor's office", "kind": "official"}, {"name": "Regional administration", "kind": "official"},
            {"name": "Rescue service", "kind": "emergency_service"}, {"name": "Local newsroom", "kind": "media"}]
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
-
-
-def iso(t):
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def rss_kib(pid):
@@ -63,37 +61,6 @@ class Tally:
     def take(self):
         with self.lock:
             return self.requests, self.server_errors
-
-
-class Client:
-    def __init__(self, base, key, tally):
-        u = urllib.parse.urlsplit(base)
-        self.host, self.port = u.hostname, u.port
-        self.key, self.tally = key, tally
-        self.conn = None
-
-    def request(self, method, path, body=None, timeout=30):
-        headers = {"Authorization": "Bearer " + self.key}
-        data = None
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-            data = json.dumps(body).encode()
-        for attempt in range(3):
-            try:
-                if self.conn is None:
-                    self.conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
-                self.conn.request(method, path, data, headers)
-                r = self.conn.getresponse()
-                payload = r.read()
-                self.tally.count(r.status, f"{method} {path}", payload)
-                return r.status, payload
-            except (http.client.HTTPException, OSError):
-                if self.conn:
-                    self.conn.close()
-                self.conn = None
-                if attempt == 2:
-                    raise
-                time.sleep(0.2)
 
 
 class Ledger:
@@ -138,7 +105,7 @@ def new_report(ledger, rng):
 
 
 def seed(base, key, tally, ledger, strikes):
-    c = Client(base, key, tally)
+    c = KeepAliveClient(base, key, tally.count)
     rng = random.Random(18)
     for _ in range(strikes):
         status, payload = c.request("POST", "/v1/reports", new_report(ledger, rng))
@@ -265,7 +232,7 @@ def main():
              (casualties_reader, 3), (strikes_reader, 2), (long_poller, 4)]
 
     def loop(role, n):
-        c = Client(args.base, args.key, tally)
+        c = KeepAliveClient(args.base, args.key, tally.count)
         rng = random.Random(f"{role.__name__}{n}")
         while not stop.is_set():
             try:
