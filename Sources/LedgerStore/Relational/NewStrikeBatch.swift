@@ -33,6 +33,8 @@ struct NewStrikeBatch {
     /// The next strike id and seq to give; nil until taken from the database after a flush.
     private var nextId: Int64?
     private var nextSeq: Int64?
+    /// The feed's counter as `nextSeq` left it (the first seq held).
+    private var counter: Int64 = 0
 
     var isEmpty: Bool { held.isEmpty }
     var isFull: Bool { held.count >= Self.chunk }
@@ -56,7 +58,13 @@ struct NewStrikeBatch {
     /// update of the one-row counter holds its lock (PostgreSQL) until the commit; `flush`
     /// sets the counter to the last seq given.
     mutating func takeSeq<S: RelationalStore>(_: S.Type, _ db: any SQLSession) throws -> Int64 {
-        let seq = try nextSeq ?? S.nextSeq(db)
+        let seq: Int64
+        if let next = nextSeq {
+            seq = next
+        } else {
+            seq = try S.nextSeq(db)
+            counter = seq
+        }
         nextSeq = seq + 1
         return seq
     }
@@ -83,7 +91,8 @@ struct NewStrikeBatch {
         try Table.revisions.insert(revisions, db)
         try Table.statements.insert(statements, db)
         try Table.importKeys.insert(keys, db)
-        try db.execute("UPDATE feed_head SET seq = ?", [last.seq])
+        // The counter only moves forward (PostgreSQL's trigger refuses the same value).
+        if last.seq > counter { try db.execute("UPDATE feed_head SET seq = ?", [last.seq]) }
         if try S.anySubscriptionWants(.revision, db) {
             for e in held {
                 try S.enqueueDeliveries(.revision, seq: e.seq, strikeId: e.strikeId, cityId: e.cityId, mergedId: nil,
