@@ -10,7 +10,9 @@ import LedgerModel
 /// builds a temporary b-tree for a list of three or more values on every execution of the
 /// statement (allocate a pager, zero its pages, free them), which cost more than the
 /// inserts into the tables and their indexes (callgrind); a multi-row statement builds it
-/// once for all its rows.
+/// once for all its rows. The price: a multi-row statement into a table with foreign keys
+/// keeps a statement journal (SQLite checks the keys at its end and must be able to undo
+/// it), written to a temporary file past 64 KiB (see bench/README.md, "Fourth pass").
 ///
 /// The rows must be written before anything reads the tables they go to: `flush` before a
 /// row takes the report path, and at the end of the batch. Reads that the short path makes
