@@ -187,6 +187,40 @@ public final class CSVReader {
         return b
     }
 
+    /// A field's text, or nil when its bytes are not valid UTF-8. ASCII (most fields) is
+    /// taken as it is; other text is decoded and kept only if decoding changed nothing (a
+    /// repair would have put U+FFFD where an invalid sequence was). The standard library's
+    /// `String(validating:)` walks the bytes through its generic decoder, which cost more
+    /// than the rest of the reader (callgrind, 70 instructions a byte).
+    static func text(_ bytes: [UInt8]) -> String? {
+        var ascii: UInt8 = 0
+        for b in bytes { ascii |= b }
+        let s = String(decoding: bytes, as: UTF8.self)
+        if ascii < 0x80 { return s }
+        return s.utf8.elementsEqual(bytes) ? s : nil
+    }
+
+    /// Appends the bytes that follow in this chunk up to the next one the reader must look
+    /// at (a quote, CR or LF, and in an unquoted field a comma), all at once rather than
+    /// byte by byte.
+    @inline(__always)
+    private func takeRun(into field: inout [UInt8], quoted: Bool) {
+        let start = position
+        let end = buffer.withUnsafeBufferPointer { b -> Int in
+            var i = start
+            if quoted {
+                while i < b.count, b[i] != 34, b[i] != 10, b[i] != 13 { i += 1 }
+            } else {
+                while i < b.count, b[i] != 44, b[i] != 10, b[i] != 13, b[i] != 34 { i += 1 }
+            }
+            return i
+        }
+        if end > start {
+            field.append(contentsOf: buffer[start..<end])
+            position = end
+        }
+    }
+
     /// The next record, or nil at the end of the input.
     public func next() throws(CSVError) -> CSVRecord? {
         if !started {
@@ -207,7 +241,7 @@ public final class CSVReader {
             var quoted = false
             var sawAnything = false
             func finishField() throws(CSVError) {
-                guard let s = String(validating: field, as: UTF8.self) else {
+                guard let s = Self.text(field) else {
                     throw CSVError(line: start, reason: "field \(fields.count + 1) is not valid UTF-8")
                 }
                 fields.append(s)
@@ -245,6 +279,7 @@ public final class CSVReader {
                         }
                         if c == 10 { line += 1 } else if c == 13, try peekByte() != 10 { line += 1 }
                         field.append(c)
+                        takeRun(into: &field, quoted: true)
                         if field.count > maxFieldBytes {
                             throw CSVError(line: start, reason: "field \(fields.count + 1) is longer than \(maxFieldBytes) bytes")
                         }
@@ -257,6 +292,7 @@ public final class CSVReader {
                     throw CSVError(line: line, reason: "field \(fields.count + 1) has a quote inside an unquoted field")
                 default:
                     field.append(b)
+                    takeRun(into: &field, quoted: false)
                     if field.count > maxFieldBytes {
                         throw CSVError(line: start, reason: "field \(fields.count + 1) is longer than \(maxFieldBytes) bytes")
                     }

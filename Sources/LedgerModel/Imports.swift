@@ -218,7 +218,9 @@ public struct CSVRowMapper: Sendable {
     static func number(_ s: String?) -> JSONValue {
         guard let s = s?.trimmingSpaces else { return .null }
         if let i = Int64(s) { return .integer(i) }
-        if let d = Double(s), d.isFinite, s.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" || $0 == "e" || $0 == "E" || $0 == "+" }) {
+        // Digits, a point, signs and exponents only (no "inf", "nan" or hexadecimal): a
+        // text `Double` reads holds no other character, so bytes are checked, not Characters.
+        if let d = Double(s), d.isFinite, s.utf8.allSatisfy({ (48...57).contains($0) || $0 == 46 || $0 == 45 || $0 == 101 || $0 == 69 || $0 == 43 }) {
             return .number(d)
         }
         return .string(s)
@@ -405,10 +407,19 @@ public final class GeoJSONFeatureReader {
 }
 
 extension String {
+    /// The text without the whitespace (by Character) around it.
     var trimmingSpaces: String {
+        // Most fields have none: a first and a last byte that are ASCII and not
+        // whitespace settle it without looking at Characters.
+        if let f = utf8.first, let l = utf8.last, f < 0x80, l < 0x80, !Self.isASCIISpace(f), !Self.isASCIISpace(l) {
+            return String(self)
+        }
         var s = Substring(self)
         while let f = s.first, f.isWhitespace { s.removeFirst() }
         while let l = s.last, l.isWhitespace { s.removeLast() }
         return String(s)
     }
+
+    /// The ASCII bytes `Character.isWhitespace` holds true for: tab to carriage return, space.
+    private static func isASCIISpace(_ b: UInt8) -> Bool { (9...13).contains(b) || b == 32 }
 }

@@ -31,10 +31,13 @@ public struct Report: Sendable, Equatable {
     /// True when the report states a figure, so it appends a revision.
     public var hasFigures: Bool { killed != nil || injured != nil }
 
+    /// The fields a report may have (made once: an import checks a report per row).
+    static let fields: Set<String> = ["city", "occurred_at", "time_precision", "strike_id", "source", "source_id",
+                                      "killed", "injured", "reported_at", "weapons", "description", "damage",
+                                      "location", "note", "attack_id"]
+
     public static func decode(_ body: JSONValue, now: Timestamp) throws(ValidationError) -> Report {
-        var r = try ObjectReader(body, allowed: ["city", "occurred_at", "time_precision", "strike_id", "source", "source_id",
-                                                 "killed", "injured", "reported_at", "weapons", "description", "damage",
-                                                 "location", "note", "attack_id"])
+        var r = try ObjectReader(body, allowed: fields)
         let strikeId = r.id("strike_id")
         let city = CityName.read("city", from: &r, required: false)
         let occurredAt = r.instant("occurred_at")

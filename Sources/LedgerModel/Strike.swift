@@ -67,9 +67,11 @@ public struct Location: Sendable, Equatable, JSONWritable {
         json.object { o in o.field("latitude", latitude); o.field("longitude", longitude) }
     }
 
+    static let fields: Set<String> = ["latitude", "longitude"]
+
     static func read(_ key: String, from r: inout ObjectReader) -> Location? {
         guard let v = r.value(key), v != .null else { return nil }
-        guard var l = r.nested(v, prefix: key, allowed: ["latitude", "longitude"]) else { return nil }
+        guard var l = r.nested(v, prefix: key, allowed: fields) else { return nil }
         let lat = l.double("latitude", required: true, range: -90...90)
         let lon = l.double("longitude", required: true, range: -180...180)
         r.absorb(l)

@@ -33,7 +33,10 @@ public struct ValidationError: Error, Sendable, Equatable {
 /// Reads a JSON object field by field, collecting every broken rule instead of
 /// stopping at the first, and refusing fields it does not know.
 public struct ObjectReader: Sendable {
-    private let members: [String: JSONValue]
+    /// The object's members as written; a key given twice counts with its last value.
+    /// (Searched from the end: objects here have a few keys, and hashing each key to build
+    /// a dictionary cost more than the searches, for an import's row after row.)
+    private let members: [(key: String, value: JSONValue)]
     private let prefix: String
     public private(set) var errors: [FieldError] = []
 
@@ -43,9 +46,7 @@ public struct ObjectReader: Sendable {
             throw ValidationError(field: prefix.isEmpty ? "body" : prefix, "must be a JSON object")
         }
         self.prefix = prefix
-        var members: [String: JSONValue] = [:]
-        for (k, v) in list { members[k] = v }
-        self.members = members
+        self.members = list
         for (k, _) in list where !allowed.contains(k) {
             errors.append(FieldError(field: path(k), message: "is not a known field"))
         }
@@ -54,10 +55,14 @@ public struct ObjectReader: Sendable {
     private func path(_ key: String) -> String { prefix.isEmpty ? key : "\(prefix).\(key)" }
 
     /// True when the key is present, even with a null value.
-    public func contains(_ key: String) -> Bool { members[key] != nil }
+    public func contains(_ key: String) -> Bool { member(key) != nil }
 
     /// The raw value of a present key.
-    public func value(_ key: String) -> JSONValue? { members[key] }
+    public func value(_ key: String) -> JSONValue? { member(key) }
+
+    private func member(_ key: String) -> JSONValue? {
+        members.last { $0.key == key }?.value
+    }
 
     /// Records a broken rule on `key`.
     public mutating func fail(_ key: String, _ message: String, suggestions: [String]? = nil) {
@@ -66,8 +71,9 @@ public struct ObjectReader: Sendable {
 
     /// Present and not null; records "is required" when `required` and it is missing.
     private mutating func present(_ key: String, required: Bool) -> JSONValue? {
-        guard let v = members[key], v != .null else {
-            if required { fail(key, members[key] == nil ? "is required" : "must not be null") }
+        let found = member(key)
+        guard let v = found, v != .null else {
+            if required { fail(key, found == nil ? "is required" : "must not be null") }
             return nil
         }
         return v
@@ -81,7 +87,8 @@ public struct ObjectReader: Sendable {
         guard !s.utf8.contains(0) else { fail(key, "must not contain the character U+0000"); return nil }
         let trimmed = s.trimmingWhitespace()
         guard !trimmed.isEmpty else { fail(key, "must not be empty"); return nil }
-        guard trimmed.count <= maxLength else { fail(key, "must be at most \(maxLength) characters"); return nil }
+        // A text has no more Characters than bytes: only a long one is counted.
+        guard trimmed.utf8.count <= maxLength || trimmed.count <= maxLength else { fail(key, "must be at most \(maxLength) characters"); return nil }
         return trimmed
     }
 
@@ -168,6 +175,8 @@ public struct ObjectReader: Sendable {
 
 extension String {
     func trimmingWhitespace() -> String {
+        // Most texts have none: an ASCII first and last byte that are not whitespace settle it.
+        if let f = utf8.first, let l = utf8.last, f > 32, f < 0x7F, l > 32, l < 0x7F { return self }
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
               let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }

@@ -71,6 +71,54 @@ import Testing
         }
     }
 
+    /// Enough rows for the short path's multi-row statements (`NewStrikeBatch.chunk` rows
+    /// each) and the rows left over, with rows that match a held strike (the batch is
+    /// written before the report path reads), a natural key twice, and a webhook
+    /// subscription (its deliveries written with the held events): every table as the
+    /// report path writes it.
+    @Test(arguments: Engine.available) func chunksOfNewStrikesAreWrittenAsTheReportPathWritesThem(_ engine: Engine) throws {
+        try withStore(engine) { short, clock, _ in
+            try withStore(engine) { reportPath, otherClock, _ in
+                let ids = try Self.named.map { try short.findOrCreateSource($0).0.id }
+                #expect(try Self.named.map { try reportPath.findOrCreateSource($0).0.id } == ids)
+                for store in [short, reportPath] {
+                    _ = try store.createSubscription(NewSubscription(url: "https://a.example/", cityId: kharkivId), secret: "whsec_AAAA")
+                }
+                clock.advance(60); otherClock.advance(60)
+                let start = ts("2025-01-01T10:00:00Z")
+                func items(_ source: (Int) -> SourceSpec) -> [ImportItem] {
+                    (0..<(2 * NewStrikeBatch.chunk + 11)).map { i in
+                        let city = [kyivId, kharkivId, odesaId][i % 3]
+                        // Rows 50 and 70 lie 10 minutes after the row three before them, in its city: a match
+                        // (after a full chunk and with rows held); every other row is a day after the last in its city.
+                        let match = i == 50 || i == 70
+                        let at = start.adding(seconds: Int64((match ? i - 3 : i) / 3) * 86_400 + (match ? 600 : 0))
+                        let report = Report(city: .id(city), occurredAt: at, timePrecision: i % 2 == 0 ? .day : nil,
+                                            source: source(i % 2), killed: Int64(i % 5), injured: i % 4 == 0 ? nil : Int64(i),
+                                            location: i % 6 == 0 ? Location(latitude: 50, longitude: 30) : nil,
+                                            note: i % 3 == 0 ? "note \(i)" : nil)
+                        return ImportItem(line: i + 2, report: report, key: i == 40 ? "row-39" : "row-\(i)", alwaysNew: false,
+                                          moreSources: i % 7 == 0 ? [Self.extra] : [])
+                    }
+                }
+                let a = try short.importRows(items { .inline(Self.named[$0]) }, window: window, dryRun: false)
+                let b = try reportPath.importRows(items { .id(ids[$0]) }, window: window, dryRun: false)
+                #expect(a == b)
+                #expect([a[50], a[70]].allSatisfy { if case .matched = $0 { true } else { false } })
+                #expect(a[40] == .skipped)
+                var (x, y) = (try dump(short), try dump(reportPath))
+                for (table, order) in [("webhook_deliveries", "subscription_id, seq")] {
+                    x[table] = try (short as! any RelationalStore).read { db in try db.rows("SELECT * FROM \(table) ORDER BY \(order)", []).map(\.values) }
+                    y[table] = try (reportPath as! any RelationalStore).read { db in try db.rows("SELECT * FROM \(table) ORDER BY \(order)", []).map(\.values) }
+                }
+                #expect(x["webhook_deliveries"]?.isEmpty == false)
+                for table in x.keys.sorted() {
+                    #expect(x[table] == y[table], "table \(table)")
+                }
+            }
+        }
+    }
+
     /// The comparison above holds only if the short path is taken: it is, for every row
     /// but the one that matches a stored strike, and for none named by source id.
     @Test(arguments: Engine.available) func theShortPathTakesRowsThatMakeAStrike(_ engine: Engine) throws {
@@ -83,17 +131,18 @@ import Testing
             }
             let taken: [Bool] = try relational.writeEvents { db in
                 var sources = SourceCache()
+                var batch = NewStrikeBatch()
                 var taken: [Bool] = []
                 for (i, r) in Self.reports(source: { .inline(Self.named[$0]) }).enumerated() {
                     let item = ImportItem(line: i, report: r.0, key: "k\(i)", alwaysNew: r.alwaysNew, moreSources: r.more)
                     taken.append(try S.importNewStrike(item, city: city(r.0), window: window, now: store.now,
-                                                       sources: &sources, db) != nil)
+                                                       sources: &sources, into: &batch, db) != nil)
                 }
                 let byId = ImportItem(line: 9, report: Report(city: .id(odesaId), occurredAt: ts("2025-01-01T00:00:00Z"),
                                                               source: .id(1), killed: 1),
                                       key: "k9", alwaysNew: true, moreSources: [])
                 taken.append(try S.importNewStrike(byId, city: city(byId.report), window: window, now: store.now,
-                                                   sources: &sources, db) != nil)
+                                                   sources: &sources, into: &batch, db) != nil)
                 return (taken, [])
             }
             #expect(taken == [true, true, true, false, true, false])

@@ -156,20 +156,24 @@ extension RelationalStore {
                 outcomes.removeAll(keepingCapacity: true)
                 var events: [EventKey] = []
                 var sources = SourceCache()
+                var newStrikes = NewStrikeBatch()
                 for item in items {
-                    if try db.exists("SELECT 1 FROM import_keys WHERE key = ?", [item.key]) {
+                    let known = try newStrikes.holds(key: item.key) || db.exists("SELECT 1 FROM import_keys WHERE key = ?", [item.key])
+                    if known {
                         outcomes.append(.skipped)
                         continue
                     }
                     let city: City?
                     if case .id(let id)? = item.report.city { city = gazetteer.cities[id] } else { city = nil }
                     if let city, let (strikeId, event) = try Self.importNewStrike(item, city: city, window: window, now: now,
-                                                                                 sources: &sources, db) {
-                        try Self.insertImportKey(item.key, strikeId: strikeId, revisionSeq: event.seq, now: now, db)
+                                                                                 sources: &sources, into: &newStrikes, db) {
                         events.append(event)
                         outcomes.append(.created(strikeId: strikeId, revision: true))
+                        if newStrikes.isFull { try newStrikes.flush(Self.self, now: now, db) }
                         continue
                     }
+                    // The report path reads what the held rows would change.
+                    try newStrikes.flush(Self.self, now: now, db)
                     try db.execute("SAVEPOINT import_row")
                     do {
                         let (outcome, event) = try Self.ingest(item.report, city: city, window: item.alwaysNew ? nil : window,
@@ -195,6 +199,7 @@ extension RelationalStore {
                         }
                     }
                 }
+                try newStrikes.flush(Self.self, now: now, db)
                 // A dry run undoes the whole batch (a store error, caught below).
                 if dryRun { throw StoreError.conflict(Self.dryRunMarker) }
                 return (outcomes, events)
@@ -212,22 +217,27 @@ extension RelationalStore {
     }
 
     /// An import row that makes a strike of its own with one revision (the common case: an
-    /// ACLED event, a new row of our CSV), written in five statements instead of the report
-    /// path's twenty. Every value that path would derive by reading back is known here: the
-    /// toll and its range are the one revision's, the source's statement is that revision,
-    /// the version is 1. Nil, having written nothing, when the row is of another kind (it
-    /// names a strike or an attack, states no figures, names a source by id, or a stored
-    /// strike lies within the matching window): the caller takes the report path, which a
-    /// test keeps equal to this one row for row.
+    /// ACLED event, a new row of our CSV), its rows held in `batch` and written a chunk at a
+    /// time (see `NewStrikeBatch`) instead of the report path's twenty statements. Every
+    /// value that path would derive by reading back is known here: the toll and its range
+    /// are the one revision's, the source's statement is that revision, the version is 1.
+    /// Nil, having written nothing, when the row is of another kind (it names a strike or an
+    /// attack, states no figures, names a source by id, or a stored or held strike lies
+    /// within the matching window): the caller takes the report path, which a test keeps
+    /// equal to this one row for row.
     static func importNewStrike(_ item: ImportItem, city: City, window: Int64, now: Timestamp,
-                                sources: inout SourceCache, _ db: any SQLSession) throws -> (Int64, EventKey)? {
+                                sources: inout SourceCache, into batch: inout NewStrikeBatch,
+                                _ db: any SQLSession) throws -> (Int64, EventKey)? {
         let report = item.report
         guard report.strikeId == nil, report.attackId == nil, report.hasFigures, let at = report.occurredAt,
               case .inline(let named) = report.source, let zone = Zone(city.timezone) else { return nil }
-        if !item.alwaysNew, try db.exists("""
-            SELECT 1 FROM strikes WHERE city_id = ? AND merged_into IS NULL AND occurred_at BETWEEN ? AND ?
-            """, [city.id, at.seconds - window, at.seconds + window]) {
-            return nil
+        if !item.alwaysNew {
+            if batch.holdsStrike(cityId: city.id, near: at.seconds, window: window) { return nil }
+            if try db.exists("""
+                SELECT 1 FROM strikes WHERE city_id = ? AND merged_into IS NULL AND occurred_at BETWEEN ? AND ?
+                """, [city.id, at.seconds - window, at.seconds + window]) {
+                return nil
+            }
         }
         let source = try sources.id(of: named) { try findOrCreateSource(named, now: now, db).0.id }
         for s in item.moreSources { _ = try sources.id(of: s) { try findOrCreateSource(s, now: now, db).0.id } }
@@ -235,25 +245,22 @@ extension RelationalStore {
         var toll = Toll.derive(from: [RevisionFacts(seq: .max, killed: report.killed, injured: report.injured,
                                                     reportedAt: reportedAt, recordedAt: now)])
         toll.revisions = 1
-        let id = try nextID(of: "strikes", db)
-        try db.execute("""
-            INSERT INTO strikes (id, city_id, occurred_at, time_precision, local_date, latitude, longitude, weapons,
-                                 description, damage, created_at, updated_at, toll_killed, toll_injured, toll_as_of,
-                                 toll_revisions, toll_killed_low, toll_killed_high, toll_injured_low, toll_injured_high)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, [id, city.id, at.seconds, (report.timePrecision ?? .minute).rawValue, zone.localDate(of: at).description,
-                             report.location?.latitude, report.location?.longitude, Weapon.encode(report.weapons ?? []),
-                             report.description, report.damage, now.seconds, now.seconds, toll.killed, toll.injured,
-                             toll.asOf?.seconds, toll.revisions, report.killed, report.killed, report.injured, report.injured])
-        let event = try appendEvent(.revision, strikeId: id, cityId: city.id, attackId: nil, toll: toll, now: now, db)
-        let figures = Figures(killed: report.killed, injured: report.injured, note: report.note, source: .id(source))
-        try insertRevision(seq: event.seq, strikeId: id, figures, reportedAt: reportedAt, source: source, now: now, db)
+        let id = try batch.takeStrikeId(Self.self, db)
+        let seq = try batch.takeSeq(Self.self, db)
         let killedAt = report.killed.map { _ in reportedAt.seconds }, injuredAt = report.injured.map { _ in reportedAt.seconds }
-        try db.execute("""
-            INSERT INTO strike_statements (strike_id, source_id, killed, killed_at, killed_seq, injured, injured_at, injured_seq)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, [id, source, report.killed, killedAt, report.killed.map { _ in event.seq },
-                             report.injured, injuredAt, report.injured.map { _ in event.seq }])
+        let event = EventKey(seq: seq, strikeId: id, mergedStrikeId: nil, cityId: city.id, mergedCityId: nil, attackId: nil)
+        // The values in the order of `NewStrikeBatch.Table`'s columns.
+        batch.add(
+            strike: [id, city.id, at.seconds, (report.timePrecision ?? .minute).rawValue, zone.localDate(of: at).description,
+                     report.location?.latitude, report.location?.longitude, Weapon.encode(report.weapons ?? []),
+                     report.description, report.damage, now.seconds, now.seconds, toll.killed, toll.injured,
+                     toll.asOf?.seconds, toll.revisions, report.killed, report.killed, report.injured, report.injured],
+            event: [seq, ChangeEvent.Kind.revision.rawValue, id, nil as Int64?, nil as Int64?, nil as Int64?, city.id,
+                    toll.killed, toll.injured, toll.asOf?.seconds, toll.revisions, now.seconds, nil as Int64?],
+            revision: [seq, id, report.killed, report.injured, reportedAt.seconds, now.seconds, source, report.note],
+            statement: [id, source, report.killed, killedAt, report.killed.map { _ in seq },
+                        report.injured, injuredAt, report.injured.map { _ in seq }],
+            key: item.key, strikeId: id, revisionSeq: seq, now: now, eventKey: event, occurredAt: at.seconds)
         return (id, event)
     }
 }

@@ -55,18 +55,29 @@ extension RelationalStore {
         return subscription(row, now: now)
     }
 
+    /// The subscriptions' column that says whether one takes events of this kind (chosen
+    /// in code, never from input); nil for the kinds no subscription takes.
+    private static func wantsColumn(_ kind: ChangeEvent.Kind) -> StaticString? {
+        switch kind {
+        case .revision: return "wants_revision"
+        case .void: return "wants_void"
+        case .merge: return "wants_merge"
+        case .attack_revision, .attack_void: return nil
+        }
+    }
+
+    /// True when some active subscription takes events of this kind, whatever its filters:
+    /// a writer of many events asks once, and skips `enqueueDeliveries` when none does.
+    static func anySubscriptionWants(_ kind: ChangeEvent.Kind, _ db: any SQLSession) throws -> Bool {
+        guard let wants = wantsColumn(kind) else { return false }
+        return try db.exists("SELECT 1 FROM webhook_subscriptions WHERE active = 1 AND disabled_at IS NULL AND \(wants) = 1 LIMIT 1")
+    }
+
     /// Writes the outbox rows of a change event: one per active subscription whose filters
     /// match it, in the event's own transaction.
     static func enqueueDeliveries(_ kind: ChangeEvent.Kind, seq: Int64, strikeId: Int64, cityId: Int64, mergedId: Int64?,
                                   mergedCityId: Int64?, now: Timestamp, _ db: any SQLSession) throws {
-        // A column chosen in code, never from input.
-        let wants: StaticString
-        switch kind {
-        case .revision: wants = "wants_revision"
-        case .void: wants = "wants_void"
-        case .merge: wants = "wants_merge"
-        case .attack_revision, .attack_void: return
-        }
+        guard let wants = wantsColumn(kind) else { return }
         let otherId = mergedId ?? strikeId, otherCity = mergedCityId ?? cityId
         try db.execute("""
             INSERT INTO webhook_deliveries (subscription_id, seq, created_at, next_attempt_ms)
