@@ -90,8 +90,11 @@ extension LedgerService {
         guard sourceName.count <= 200, !sourceName.unicodeScalars.contains("\u{0}") else {
             throw APIError.badRequest("query parameter source must be a name of at most 200 characters, without U+0000")
         }
+        // Smaller batches than the command line's 2,000: each is one write among the
+        // server's others (reports wait behind it), and its statement journal is kept in
+        // memory until its commit (`SQLiteStore.WriterTuning.serving`).
         let importer = Importer(store: store, format: format, sourceName: sourceName, window: configuration.matchWindow,
-                                dryRun: dryRun)
+                                dryRun: dryRun, batchSize: Self.importBatchOverHTTP)
         var body: [UInt8]? = x.request.body
         let summary = try importer.run { () -> [UInt8] in
             defer { body = nil }
@@ -99,6 +102,9 @@ extension LedgerService {
         }
         return Answer.json(.ok, summary)
     }
+
+    /// Rows per batch (one write, one commit) of `POST /v1/imports`.
+    static let importBatchOverHTTP = 250
 
     /// Whether a CSV's header is ACLED's (event_date and location, no city).
     static func looksLikeACLED(_ body: [UInt8]) -> Bool {

@@ -32,7 +32,7 @@ public final class SQLiteStore: RelationalStore {
     /// Opens (creating when missing) and migrates the database at `path`.
     public init(path: String, logger: Logger = Logger(label: "strikeledger.store"),
                 clock: @escaping @Sendable () -> Timestamp = { Timestamp(seconds: Int64(Date().timeIntervalSince1970)) },
-                watchInterval: Duration = SQLiteStore.defaultWatchInterval, writerCacheKiB: Int = 2048) throws {
+                watchInterval: Duration = SQLiteStore.defaultWatchInterval, writer tuning: WriterTuning = .serving) throws {
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(10)
@@ -44,15 +44,10 @@ public final class SQLiteStore: RelationalStore {
         do {
             pool = try DatabasePool(path: path, configuration: config)
             // GRDB sets the writer to synchronous=NORMAL when it enables WAL, after
-            // prepareDatabase ran: restore FULL on the one connection that writes. Its page
-            // cache is SQLite's 2 MiB unless asked: a bulk import asks for more, since an
-            // index that outgrows the cache is read back from the OS for every write.
-            // Each write is a savepoint, whose statement journal SQLite keeps in a temporary
-            // file unless told otherwise: created, unlinked and written for every commit
-            // (strace: 8 system calls per commit). It is kept in memory instead; it holds
-            // only the pages one savepoint changed, and the WAL still makes the commit durable.
+            // prepareDatabase ran: restore FULL on the one connection that writes.
             try pool.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA cache_size = -\(max(writerCacheKiB, 64)); PRAGMA temp_store = MEMORY")
+                try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA cache_size = -\(max(tuning.cacheKiB, 64))")
+                if tuning.statementJournalsInMemory { try db.execute(sql: "PRAGMA temp_store = MEMORY") }
             }
         } catch {
             throw StoreError.database("cannot open \(path): \(error)")
@@ -82,6 +77,25 @@ public final class SQLiteStore: RelationalStore {
         let head = try pool.read { db in try Int64.fetchOne(db, sql: "SELECT seq FROM feed_head") ?? 0 }
         changes.reset(head: head)
         startWatching(every: watchInterval)
+    }
+
+    /// How the one writing connection is set up, by the kind of writes it will make.
+    public struct WriterTuning: Sendable {
+        /// SQLite's page cache of the writer, KiB. An index that outgrows it is read back
+        /// from the OS for every write.
+        public var cacheKiB: Int
+        /// Each write is a savepoint, whose statement journal SQLite keeps in memory up to
+        /// 64 KiB and then in a temporary file: created, unlinked, written and read for
+        /// every commit of a server's reports (strace: 44 `pwrite` per report against 12).
+        /// In memory it costs a report's changed pages (~100 KiB) until its commit; an
+        /// import batch's journal is megabytes, and SQLite's in-memory journal grew slow
+        /// and large there (the fourth import pass), so imports keep the file.
+        public var statementJournalsInMemory: Bool
+
+        /// A server's writes: one report at a time, many at once.
+        public static let serving = WriterTuning(cacheKiB: 2048, statementJournalsInMemory: true)
+        /// `strikeledger import`: batches of thousands of rows.
+        public static let bulkImport = WriterTuning(cacheKiB: 16 * 1024, statementJournalsInMemory: false)
     }
 
     /// At most this many reads run at once (one connection each).

@@ -114,7 +114,7 @@ struct Import: ParsableCommand {
 
         // A page cache of 16 MiB for the import's writes: past ~50,000 rows the natural
         // keys' index (random SHA-256 keys) outgrows SQLite's 2 MiB default.
-        let store = try database.open(writerCacheKiB: 16 * 1024)
+        let store = try database.open(tuning: .bulkImport)
         let importer = Importer(store: store, format: format, sourceName: sourceName,
                                 window: matchWindow ?? 6 * 3600, dryRun: dryRun, batchSize: batchSize ?? 2000)
         let progress = Progress(total: total, tty: isatty(1) == 1)

@@ -52,10 +52,10 @@ struct DatabaseOption: ParsableArguments {
     /// Whether `path` names a PostgreSQL database rather than a SQLite file.
     var isPostgres: Bool { path.hasPrefix("postgres://") || path.hasPrefix("postgresql://") }
 
-    /// Opens the store; `writerCacheKiB` sizes SQLite's writing connection's page cache.
-    func open(writerCacheKiB: Int = 2048) throws -> LedgerStore {
+    /// Opens the store; `tuning` sets up SQLite's writing connection for the writes to come.
+    func open(tuning: SQLiteStore.WriterTuning = .serving) throws -> LedgerStore {
         do {
-            return isPostgres ? try PostgresStore(url: path) : try SQLiteStore(path: path, writerCacheKiB: writerCacheKiB)
+            return isPostgres ? try PostgresStore(url: path) : try SQLiteStore(path: path, writer: tuning)
         } catch {
             throw CommandError("\(error)")
         }
