@@ -110,7 +110,8 @@ struct NewStrikeBatch {
         let one: String
         let many: String
 
-        init(_ table: String, _ columns: [String]) {
+        /// Private: only the tables below, named in code, make statements.
+        private init(_ table: String, _ columns: [String]) {
             self.columns = columns.count
             let head = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
             let row = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"

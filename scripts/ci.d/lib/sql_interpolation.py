@@ -66,8 +66,12 @@ ALLOWED = {
         "a list of '?' placeholders, one per strike id of an export page, all bound",
     ("RelationalStore.swift", "table"):
         "nextID's StaticString parameter: only table names written in code reach it",
-    ("SQLiteStore.swift", "max(writerCacheKiB, 64)"):
-        "an Int (the writer's page cache in KiB) chosen in code by the command, not request input",
+    ("SQLiteStore.swift", "max(tuning.cacheKiB, 64)"):
+        "an Int (the writer's page cache in KiB) from SQLiteStore.WriterTuning, chosen in code by the command, not request input",
+    ("NewStrikeBatch.swift", "table"):
+        "NewStrikeBatch.Table's private initializer: only the table names of its static lets, written in code, reach it",
+    ("NewStrikeBatch.swift", 'columns.joined(separator: ", ")'):
+        "NewStrikeBatch.Table's private initializer: only the column lists of its static lets, written in code, reach it",
     ("SQLiteStore.swift", "v"):
         "the readiness probe's Int, read back from PRAGMA user_version, written back unchanged",
     ("PostgresStore.swift", "destination"):
