@@ -47,6 +47,10 @@ public final class WebhookCourier: Sendable {
     /// This process's name on the leases it takes.
     let owner = UUID().uuidString
     private let session: URLSession
+    /// False once `stop` invalidated the session: a task asked of an invalidated session
+    /// stops the process ("Session invalidated"), so tasks are made under this lock, and
+    /// `stop` takes it to close the session.
+    private let sessionOpen = Mutex<Bool>(true)
     private let serving = Mutex<Set<Int64>>([])
     private let wake = DispatchSemaphore(value: 0)
     private let running = Atomic<Bool>(false)
@@ -99,7 +103,13 @@ public final class WebhookCourier: Sendable {
     public func stop() {
         running.store(false, ordering: .sequentiallyConsistent)
         wake.signal()
-        session.invalidateAndCancel()
+        // A sender past its check of `running` may be about to make a task: it makes it
+        // before this (and the task is cancelled here) or finds the session closed.
+        let wasOpen = sessionOpen.withLock { open -> Bool in
+            defer { open = false }
+            return open
+        }
+        if wasOpen { session.invalidateAndCancel() }
     }
 
     /// Looks at the outbox now (after a retry was asked for, or a send ended).
@@ -238,14 +248,19 @@ public final class WebhookCourier: Sendable {
     private func exchange(_ request: URLRequest) -> (status: Int?, error: String?)? {
         let outcome = Mutex<(Int?, String?)>((nil, "no answer"))
         let done = DispatchSemaphore(value: 0)
-        let task = session.dataTask(with: request) { _, response, error in
-            outcome.withLock { o in
-                if let http = response as? HTTPURLResponse { o = (http.statusCode, nil) }
-                else { o = (nil, error.map { "\($0.localizedDescription)" } ?? "no answer") }
+        let made = sessionOpen.withLock { open -> URLSessionDataTask? in
+            guard open else { return nil }
+            let task = session.dataTask(with: request) { _, response, error in
+                outcome.withLock { o in
+                    if let http = response as? HTTPURLResponse { o = (http.statusCode, nil) }
+                    else { o = (nil, error.map { "\($0.localizedDescription)" } ?? "no answer") }
+                }
+                done.signal()
             }
-            done.signal()
+            task.resume()
+            return task
         }
-        task.resume()
+        guard let task = made else { return (nil, "the courier stopped before sending") }
         // URLSession's own timeout ends the task; this one only guards against a task that never calls back.
         if done.wait(timeout: .now() + .milliseconds(Int(configuration.timeout.milliseconds) + 5_000)) == .timedOut {
             task.cancel()
