@@ -16,6 +16,9 @@ struct Exchange {
     /// The CORS fields every answer to this request carries (`CORSPolicy`); a deferred
     /// answer adds them itself.
     var corsFields: [HTTPField]?
+    /// A casualties read's query string, when the event loop already parsed it to decide
+    /// where the read runs (`LedgerService.shortCasualtiesRead`).
+    var casualtyQuery: CasualtyQueryText?
 
     /// Keeps the answer that `build` gives for the write's result in the write's own
     /// transaction, when the request carries an `Idempotency-Key`.

@@ -17,8 +17,8 @@ extension LedgerService {
         let version = store.dataVersion
         let key = x.request.head.path ?? ""
         if let cached = casualtyCache.answer(for: key[...], at: version) { return .response(cached.response) }
-        let q = try x.query(Self.casualtyParameters)
-        let range = try DateRange(q)
+        let parsed = try x.casualtyQuery ?? CasualtyQueryText(x.request.query)
+        let q = parsed.parameters, range = parsed.range
         let asOf = try q.instant("as_of")
         let byDay = try q.enumeration("group_by", GroupBy.self) == .day
         let city = try q.string("city").map { name throws(StoreError) in try store.resolveCity(CityName(parsing: name)) }
@@ -133,22 +133,22 @@ extension LedgerService {
     /// The longest range, in days, of a casualties query answered on the event loop.
     static let shortReadDays: Int64 = 14
 
-    /// Whether a casualties query is short enough to answer on the event loop: an
-    /// in-process database (a PostgreSQL round trip would hold the loop), one city,
-    /// a range of at most `shortReadDays` days, as the toll stands now (`as_of` reads
+    /// A casualties query short enough to answer on the event loop, parsed; nil for any
+    /// other: an in-process database (a PostgreSQL round trip would hold the loop), one
+    /// city, a range of at most `shortReadDays` days, as the toll stands now (`as_of` reads
     /// each strike's history). Anything else, a malformed query included, goes to the
     /// worker pool.
-    func isShortCasualtiesRead(_ request: Request) -> Bool {
-        guard store.readsInProcess, let q = try? QueryParameters(request.query, allowed: Self.casualtyParameters),
-              q.string("city") != nil, q.string("as_of") == nil,
-              let range = try? DateRange(q) else { return false }
+    func shortCasualtiesRead(_ request: Request) -> CasualtyQueryText? {
+        guard store.readsInProcess, let parsed = try? CasualtyQueryText(request.query),
+              parsed.parameters.string("city") != nil, parsed.parameters.string("as_of") == nil else { return nil }
+        let range = parsed.range
         if let from = range.fromDate, let to = range.toDate {
-            return to.daysSinceEpoch - from.daysSinceEpoch < Self.shortReadDays
+            return to.daysSinceEpoch - from.daysSinceEpoch < Self.shortReadDays ? parsed : nil
         }
         let from = range.fromInstant ?? range.fromDate.map { Timestamp(seconds: $0.daysSinceEpoch * 86_400) }
         let to = range.toInstant ?? range.toDate.map { Timestamp(seconds: ($0.daysSinceEpoch + 1) * 86_400) }
-        guard let from, let to else { return false }
-        return to.seconds - from.seconds <= (Self.shortReadDays + 1) * 86_400
+        guard let from, let to else { return nil }
+        return to.seconds - from.seconds <= (Self.shortReadDays + 1) * 86_400 ? parsed : nil
     }
 
     /// A casualties answer from the cache, on the event loop: no query, no worker thread.
@@ -161,6 +161,17 @@ extension LedgerService {
 }
 
 enum GroupBy: String, CaseIterable { case day }
+
+/// A casualties query string, parsed: its parameters and its range.
+struct CasualtyQueryText {
+    let parameters: QueryParameters
+    let range: DateRange
+
+    init(_ raw: Substring) throws(APIError) {
+        parameters = try QueryParameters(raw, allowed: LedgerService.casualtyParameters)
+        range = try DateRange(parameters)
+    }
+}
 
 /// A casualties answer around its strike list: the city, the range, the totals and the
 /// days. Its bytes are the same whether the answer is built whole or streamed.
@@ -198,7 +209,7 @@ struct CasualtiesFrame {
                 t.field("injured", tally.injured)
             }
             o.key("strikes")
-            o.array { a in split = a.bytes.count }
+            o.array { a in split = a.byteCount }
             if let days {
                 o.key("days")
                 o.array { a in
@@ -214,7 +225,8 @@ struct CasualtiesFrame {
                 }
             }
         }
-        return (Array(json.bytes[..<split]), Array(json.bytes[split...]))
+        let bytes = json.bytes
+        return (Array(bytes[..<split]), Array(bytes[split...]))
     }
 
     /// Every field a strike's element of the list shows, as bytes to digest: equal

@@ -91,7 +91,7 @@ public final class LedgerService: HTTPHandler {
             }
             // A short read (one city, a few days) costs less than the hand-off to a
             // worker and back; a long one goes to the pool, so the loop never stalls.
-            if isShortCasualtiesRead(request) { return handle(request) }
+            if let parsed = shortCasualtiesRead(request) { return handle(request, casualtyQuery: parsed) }
         }
         return nil
     }
@@ -144,7 +144,10 @@ public final class LedgerService: HTTPHandler {
         }
     }
 
-    public func handle(_ request: Request) -> Reply {
+    public func handle(_ request: Request) -> Reply { handle(request, casualtyQuery: nil) }
+
+    /// `casualtyQuery`: the query string of a casualties read, when already parsed.
+    private func handle(_ request: Request, casualtyQuery: CasualtyQueryText?) -> Reply {
         let started = ContinuousClock.now
         let corsFields = cors.fields(for: request.head)
         guard let route = Route(path: request.path) else {
@@ -154,7 +157,7 @@ public final class LedgerService: HTTPHandler {
         }
         var reply: Reply
         do {
-            reply = try dispatch(request, route: route, corsFields: corsFields)
+            reply = try dispatch(request, route: route, corsFields: corsFields, casualtyQuery: casualtyQuery)
         } catch {
             let e = APIError.from(error)
             if case .internalError = e { logger.error("unexpected error: \(error)") }
@@ -176,7 +179,7 @@ public final class LedgerService: HTTPHandler {
         return reply
     }
 
-    private func dispatch(_ request: Request, route: Route, corsFields: [HTTPField]?) throws -> Reply {
+    private func dispatch(_ request: Request, route: Route, corsFields: [HTTPField]?, casualtyQuery: CasualtyQueryText?) throws -> Reply {
         var method = request.head.method
         guard route.methods.contains(method) else {
             throw APIError.methodNotAllowed(allow: route.methods)
@@ -184,6 +187,7 @@ public final class LedgerService: HTTPHandler {
         if method == .head { method = .get }
         var exchange = Exchange(request: request, route: route, key: nil, now: now)
         exchange.corsFields = corsFields
+        exchange.casualtyQuery = casualtyQuery
         exchange.key = try authenticate(exchange, method: method)
 
         if method == .post, let idempotencyKey = request.head.headerFields[.idempotencyKey] {

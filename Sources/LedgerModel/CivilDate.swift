@@ -89,16 +89,31 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// Appends `YYYY-MM-DD` (the year zero-padded to four digits) to `bytes`: the one
-    /// formatter behind `description` and the JSON writer, with no string in between.
+    /// formatter behind `description`, the CSV writer and (through `write(at:)`) the JSON
+    /// writer, with no string in between.
     public func write(to bytes: inout [UInt8]) {
-        if (0...9999).contains(year) {
-            bytes.append(UInt8(48 + year / 1000)); bytes.append(UInt8(48 + year / 100 % 10))
-            appendTwoDigits(year % 100, to: &bytes)
-        } else {
-            bytes.append(contentsOf: String(year).utf8)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.maxWrittenLength) { room in
+            let n = write(at: room.baseAddress!)
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: room[..<n]))
         }
-        bytes.append(UInt8(ascii: "-")); appendTwoDigits(month, to: &bytes)
-        bytes.append(UInt8(ascii: "-")); appendTwoDigits(day, to: &bytes)
+    }
+
+    /// The most bytes `write(at:)` writes: a sign, 19 digits of year, `-MM-DD`.
+    public static var maxWrittenLength: Int { 26 }
+
+    /// Writes `YYYY-MM-DD` at `p` (room for `maxWrittenLength` bytes); returns how many.
+    public func write(at p: UnsafeMutablePointer<UInt8>) -> Int {
+        var n: Int
+        if (0...9999).contains(year) {
+            p[0] = UInt8(48 + year / 1000); p[1] = UInt8(48 + year / 100 % 10)
+            writeTwoDigits(year % 100, at: p + 2)
+            n = 4
+        } else {
+            n = writeDecimal(Int64(year), at: p)
+        }
+        p[n] = UInt8(ascii: "-"); writeTwoDigits(month, at: p + n + 1)
+        p[n + 3] = UInt8(ascii: "-"); writeTwoDigits(day, at: p + n + 4)
+        return n + 6
     }
 }
 

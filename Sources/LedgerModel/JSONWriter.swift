@@ -3,125 +3,197 @@
 /// The API's answers are built with it: field order follows API.md, output is
 /// byte-stable (so ETags and idempotent replays are exact), and nothing is reflected.
 public struct JSONWriter: Sendable {
-    public private(set) var bytes: [UInt8] = []
+    /// The JSON written so far is `room[..<count]`; the rest of `room` is space to write
+    /// into. Each value is written through one pointer into the array (one uniqueness
+    /// check, one bounds check) rather than byte by byte through `append`.
+    private var room: [UInt8]
+    private var count = 0
     private var needsComma = false
 
-    public init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
+    public init(capacity: Int = 512) { room = [UInt8](repeating: 0, count: max(capacity, 64)) }
 
-    private mutating func separate() {
-        if needsComma { bytes.append(UInt8(ascii: ",")) }
-        needsComma = true
+    /// The JSON written so far.
+    public var bytes: [UInt8] { Array(room[..<count]) }
+
+    /// How many bytes have been written so far.
+    public var byteCount: Int { count }
+
+    /// Runs `body` with a pointer to at least `maximum` bytes of free space, after the
+    /// comma a value needs when `separated`; `body` returns how many bytes it wrote.
+    @inline(__always)
+    private mutating func write(upTo maximum: Int, separated: Bool, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        if room.count - count < maximum + 1 { grow(maximum + 1) }
+        let comma = separated && needsComma
+        let start = count
+        count += room.withUnsafeMutableBufferPointer { buffer -> Int in
+            var p = buffer.baseAddress! + start
+            if comma { p.pointee = UInt8(ascii: ","); p += 1 }
+            return body(p) + (comma ? 1 : 0)
+        }
+    }
+
+    @inline(never)
+    private mutating func grow(_ needed: Int) {
+        room.append(contentsOf: repeatElement(0, count: max(room.count, needed)))
+    }
+
+    /// One byte; a comma before it when `separated` and a value came before.
+    @inline(__always)
+    private mutating func byte(_ b: UInt8, separated: Bool) {
+        write(upTo: 1, separated: separated) { p in p.pointee = b; return 1 }
     }
 
     /// `{ ... }`; inside `body`, write members with the keyed methods.
     public mutating func object(_ body: (inout JSONWriter) -> Void) {
-        separate()
-        bytes.append(UInt8(ascii: "{"))
+        byte(UInt8(ascii: "{"), separated: true)
         needsComma = false
         body(&self)
-        bytes.append(UInt8(ascii: "}"))
+        byte(UInt8(ascii: "}"), separated: false)
         needsComma = true
     }
 
     /// `[ ... ]`; inside `body`, write elements with the unkeyed methods.
     public mutating func array(_ body: (inout JSONWriter) -> Void) {
-        separate()
-        bytes.append(UInt8(ascii: "["))
+        byte(UInt8(ascii: "["), separated: true)
         needsComma = false
         body(&self)
-        bytes.append(UInt8(ascii: "]"))
+        byte(UInt8(ascii: "]"), separated: false)
         needsComma = true
     }
 
     /// Writes `"key":` and leaves the writer ready for exactly one value. Keys written
     /// in the source are copied as they are: none needs an escape.
     public mutating func key(_ key: StaticString) {
-        separate()
-        bytes.append(UInt8(ascii: "\""))
-        key.withUTF8Buffer { utf8 in
-            assert(!utf8.contains(where: Self.needsEscape), "a key literal that needs an escape")
-            bytes.append(contentsOf: utf8)
+        assert(!key.withUTF8Buffer { $0.contains(where: Self.needsEscape) }, "a key literal that needs an escape")
+        if key.hasPointerRepresentation {
+            writeKey(key.utf8Start, key.utf8CodeUnitCount)
+        } else {
+            key.withUTF8Buffer { writeKey($0.baseAddress!, $0.count) }
         }
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
+    }
+
+    private mutating func writeKey(_ utf8: UnsafePointer<UInt8>, _ length: Int) {
+        write(upTo: length + 3, separated: true) { p in
+            p[0] = UInt8(ascii: "\"")
+            (p + 1).update(from: utf8, count: length)
+            p[length + 1] = UInt8(ascii: "\""); p[length + 2] = UInt8(ascii: ":")
+            return length + 3
+        }
         needsComma = false
     }
 
     /// `key` for a name known only at run time, escaped as any string.
     public mutating func key(named key: String) {
-        separate()
-        writeString(key)
-        bytes.append(UInt8(ascii: ":"))
+        string(key)
+        byte(UInt8(ascii: ":"), separated: false)
         needsComma = false
     }
 
-    public mutating func null() { separate(); bytes.append(contentsOf: [110, 117, 108, 108]) }
-    public mutating func bool(_ v: Bool) { separate(); bytes.append(contentsOf: v ? Array("true".utf8) : Array("false".utf8)) }
+    public mutating func null() { literal("null") }
+    public mutating func bool(_ v: Bool) { literal(v ? "true" : "false") }
     public mutating func int<I: BinaryInteger>(_ v: I) {
-        separate()
-        if let small = Int64(exactly: v) { writeInteger(small) } else { bytes.append(contentsOf: String(v).utf8) }
+        if let small = Int64(exactly: v) { int(small) } else { ascii(String(v)) }
     }
+    /// The common case without the generic conversion (the generic one is not
+    /// specialised across modules, and cost ten times as much).
+    public mutating func int(_ v: Int64) {
+        write(upTo: 20, separated: true) { p in writeDecimal(v, at: p) }
+        needsComma = true
+    }
+    public mutating func int(_ v: Int) { int(Int64(v)) }
     public mutating func double(_ v: Double) {
-        separate()
-        if v.isFinite, v == v.rounded(), abs(v) < 1e15 { bytes.append(contentsOf: String(Int64(v)).utf8) }
-        else if v.isFinite { bytes.append(contentsOf: String(v).utf8) }
-        else { bytes.append(contentsOf: [110, 117, 108, 108]) }
+        if v.isFinite, v == v.rounded(), abs(v) < 1e15 { int(Int64(v)) }
+        else if v.isFinite { ascii(String(v)) }
+        else { null() }
     }
-    public mutating func string(_ v: String) { separate(); writeString(v) }
+    public mutating func string(_ v: String) {
+        var v = v
+        v.withUTF8 { utf8 in
+            // Most strings need no escape: copy them whole. An escape takes at most 6 bytes.
+            var plain = true
+            for b in utf8 where Self.needsEscape(b) { plain = false; break }
+            write(upTo: (plain ? utf8.count : 6 * utf8.count) + 2, separated: true) { p in
+                p[0] = UInt8(ascii: "\"")
+                var n = 1
+                if plain {
+                    if let base = utf8.baseAddress { (p + 1).update(from: base, count: utf8.count) }
+                    n += utf8.count
+                } else {
+                    for b in utf8 { n += Self.writeEscaping(b, at: p + n) }
+                }
+                p[n] = UInt8(ascii: "\"")
+                return n + 1
+            }
+        }
+        needsComma = true
+    }
     /// Pre-encoded JSON, written as one value.
-    public mutating func raw(_ json: [UInt8]) { separate(); bytes.append(contentsOf: json) }
+    public mutating func raw(_ json: [UInt8]) {
+        json.withUnsafeBufferPointer { json in
+            write(upTo: json.count, separated: true) { p in
+                if let base = json.baseAddress { p.update(from: base, count: json.count) }
+                return json.count
+            }
+        }
+        needsComma = true
+    }
 
     public mutating func string(_ v: String?) { if let v { string(v) } else { null() } }
     public mutating func int<I: BinaryInteger>(_ v: I?) { if let v { int(v) } else { null() } }
+    public mutating func int(_ v: Int64?) { if let v { int(v) } else { null() } }
+    public mutating func int(_ v: Int?) { if let v { int(Int64(v)) } else { null() } }
     public mutating func double(_ v: Double?) { if let v { double(v) } else { null() } }
     public mutating func timestamp(_ v: Timestamp?) {
         guard let v else { return null() }
-        separate()
-        bytes.append(UInt8(ascii: "\""))
-        v.writeRFC3339(to: &bytes)
-        bytes.append(UInt8(ascii: "\""))
+        write(upTo: Timestamp.maxRFC3339Length + 2, separated: true) { p in
+            p[0] = UInt8(ascii: "\"")
+            let n = v.writeRFC3339(at: p + 1)
+            p[n + 1] = UInt8(ascii: "\"")
+            return n + 2
+        }
+        needsComma = true
     }
     public mutating func date(_ v: CivilDate?) {
         guard let v else { return null() }
-        separate()
-        bytes.append(UInt8(ascii: "\""))
-        v.write(to: &bytes)
-        bytes.append(UInt8(ascii: "\""))
+        write(upTo: CivilDate.maxWrittenLength + 2, separated: true) { p in
+            p[0] = UInt8(ascii: "\"")
+            let n = v.write(at: p + 1)
+            p[n + 1] = UInt8(ascii: "\"")
+            return n + 2
+        }
+        needsComma = true
     }
 
     public mutating func field(_ k: StaticString, _ v: String?) { key(k); string(v) }
     public mutating func field<I: BinaryInteger>(_ k: StaticString, _ v: I?) { key(k); int(v) }
+    public mutating func field(_ k: StaticString, _ v: Int64?) { key(k); int(v) }
+    public mutating func field(_ k: StaticString, _ v: Int?) { key(k); int(v) }
     public mutating func field(_ k: StaticString, _ v: Double?) { key(k); double(v) }
     public mutating func field(_ k: StaticString, _ v: Bool) { key(k); bool(v) }
     public mutating func field(_ k: StaticString, _ v: Timestamp?) { key(k); timestamp(v) }
     public mutating func field(_ k: StaticString, _ v: CivilDate?) { key(k); date(v) }
 
-    /// Decimal digits of `v`, written straight into the buffer.
-    private mutating func writeInteger(_ v: Int64) {
-        if v < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = v.magnitude
-        var digits: (UInt64, UInt64) = (0, 0)  // room for 20 digits, most significant last
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            repeat {
-                buffer[count] = UInt8(48 + magnitude % 10)
-                magnitude /= 10
-                count += 1
-            } while magnitude > 0
-            for i in stride(from: count - 1, through: 0, by: -1) { bytes.append(buffer[i]) }
+    /// A literal token (`null`, `true`, `false`) as a value.
+    private mutating func literal(_ token: StaticString) {
+        token.withUTF8Buffer { utf8 in
+            write(upTo: utf8.count, separated: true) { p in
+                p.update(from: utf8.baseAddress!, count: utf8.count)
+                return utf8.count
+            }
         }
+        needsComma = true
     }
 
-    private mutating func writeString(_ s: String) {
-        bytes.append(UInt8(ascii: "\""))
-        // Most strings need no escape: copy them whole.
-        var s = s
-        s.withUTF8 { utf8 in
-            var plain = true
-            for b in utf8 where Self.needsEscape(b) { plain = false; break }
-            if plain { bytes.append(contentsOf: utf8) } else { for b in utf8 { writeEscaping(b) } }
+    /// A number's ASCII text as a value.
+    private mutating func ascii(_ text: String) {
+        var text = text
+        text.withUTF8 { utf8 in
+            write(upTo: utf8.count, separated: true) { p in
+                p.update(from: utf8.baseAddress!, count: utf8.count)
+                return utf8.count
+            }
         }
-        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
     }
 
     @inline(__always)
@@ -129,18 +201,21 @@ public struct JSONWriter: Sendable {
         b < 0x20 || b == 0x7F || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\")
     }
 
-    private mutating func writeEscaping(_ b: UInt8) {
+    private static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 48 + v : UInt8(ascii: "a") + v - 10 }
+
+    /// Writes `b` at `p`, escaped if JSON needs it; returns how many bytes (1, 2 or 6).
+    private static func writeEscaping(_ b: UInt8, at p: UnsafeMutablePointer<UInt8>) -> Int {
         switch b {
-        case UInt8(ascii: "\""): bytes.append(0x5C); bytes.append(0x22)
-        case UInt8(ascii: "\\"): bytes.append(0x5C); bytes.append(0x5C)
-        case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
-        case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
-        case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
+        case UInt8(ascii: "\""): p[0] = 0x5C; p[1] = 0x22; return 2
+        case UInt8(ascii: "\\"): p[0] = 0x5C; p[1] = 0x5C; return 2
+        case 0x0A: p[0] = 0x5C; p[1] = UInt8(ascii: "n"); return 2
+        case 0x0D: p[0] = 0x5C; p[1] = UInt8(ascii: "r"); return 2
+        case 0x09: p[0] = 0x5C; p[1] = UInt8(ascii: "t"); return 2
         case 0..<0x20, 0x7F:
-            let hex: StaticString = "0123456789abcdef"
-            bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), 48, 48])
-            hex.withUTF8Buffer { h in bytes.append(h[Int(b >> 4)]); bytes.append(h[Int(b & 15)]) }
-        default: bytes.append(b)
+            p[0] = 0x5C; p[1] = UInt8(ascii: "u"); p[2] = 48; p[3] = 48
+            p[4] = hexDigit(b >> 4); p[5] = hexDigit(b & 15)
+            return 6
+        default: p[0] = b; return 1
         }
     }
 }

@@ -19,16 +19,28 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Appends the RFC 3339 UTC form to `bytes`: the one formatter behind `rfc3339` and
-    /// the JSON writer, with no string in between.
+    /// Appends the RFC 3339 UTC form to `bytes`: the one formatter behind `rfc3339`, the
+    /// CSV writer and (through `writeRFC3339(at:)`) the JSON writer, with no string in between.
     public func writeRFC3339(to bytes: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.maxRFC3339Length) { room in
+            let n = writeRFC3339(at: room.baseAddress!)
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: room[..<n]))
+        }
+    }
+
+    /// The most bytes `writeRFC3339(at:)` writes: a date, then `THH:MM:SSZ`.
+    public static var maxRFC3339Length: Int { CivilDate.maxWrittenLength + 10 }
+
+    /// Writes the RFC 3339 UTC form at `p` (room for `maxRFC3339Length` bytes); returns how many.
+    public func writeRFC3339(at p: UnsafeMutablePointer<UInt8>) -> Int {
         let (days, secondOfDay) = seconds.floorDivided(by: 86_400)
-        CivilDate(daysSinceEpoch: days).write(to: &bytes)
+        let n = CivilDate(daysSinceEpoch: days).write(at: p)
         let t = Int(secondOfDay)
-        bytes.append(UInt8(ascii: "T")); appendTwoDigits(t / 3600, to: &bytes)
-        bytes.append(UInt8(ascii: ":")); appendTwoDigits(t / 60 % 60, to: &bytes)
-        bytes.append(UInt8(ascii: ":")); appendTwoDigits(t % 60, to: &bytes)
-        bytes.append(UInt8(ascii: "Z"))
+        p[n] = UInt8(ascii: "T"); writeTwoDigits(t / 3600, at: p + n + 1)
+        p[n + 3] = UInt8(ascii: ":"); writeTwoDigits(t / 60 % 60, at: p + n + 4)
+        p[n + 6] = UInt8(ascii: ":"); writeTwoDigits(t % 60, at: p + n + 7)
+        p[n + 9] = UInt8(ascii: "Z")
+        return n + 10
     }
 
     public var description: String { rfc3339 }
@@ -86,10 +98,28 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 }
 
-/// Appends 0...99 as two ASCII digits.
+/// Writes 0...99 at `p` as two ASCII digits.
 @inline(__always)
-func appendTwoDigits(_ v: Int, to bytes: inout [UInt8]) {
-    bytes.append(UInt8(48 + v / 10)); bytes.append(UInt8(48 + v % 10))
+func writeTwoDigits(_ v: Int, at p: UnsafeMutablePointer<UInt8>) {
+    p[0] = UInt8(48 + v / 10); p[1] = UInt8(48 + v % 10)
+}
+
+/// Writes `v` in decimal at `p` (room for 20 bytes: a sign and 19 digits); returns how many.
+@inline(__always)
+func writeDecimal(_ v: Int64, at p: UnsafeMutablePointer<UInt8>) -> Int {
+    var n = 0
+    if v < 0 { p[0] = UInt8(ascii: "-"); n = 1 }
+    var magnitude = v.magnitude
+    let first = n
+    repeat {
+        p[n] = UInt8(48 + magnitude % 10)
+        magnitude /= 10
+        n += 1
+    } while magnitude > 0
+    // The digits went in least significant first.
+    var (i, j) = (first, n - 1)
+    while i < j { (p[i], p[j]) = (p[j], p[i]); i += 1; j -= 1 }
+    return n
 }
 
 extension Int64 {

@@ -216,6 +216,51 @@ struct JSONWriterTests {
         #expect(v["latitude"] == .number(50.4501))
     }
 
+    @Test func aDocumentLargerThanItsFirstRoomIsWrittenWhole() throws {
+        // The writer starts with room for 64 bytes: every kind of value crosses its end.
+        let long = String(repeating: "Київ \"", count: 200)
+        let escaped = String(repeating: "\u{1}", count: 500)
+        var w = JSONWriter(capacity: 1)
+        w.array { a in
+            for i in 0..<300 {
+                a.object { o in
+                    o.field("n", Int64(i))
+                    o.field("when", Timestamp(seconds: Int64(i) * 86_399))
+                    o.field("date", CivilDate(daysSinceEpoch: Int64(i)))
+                }
+            }
+            a.string(long)
+            a.string(escaped)
+            a.raw(Array(#"{"x":[1,2]}"#.utf8))
+            a.int(UInt64.max)
+            a.int(Int64.min)
+        }
+        let v = try JSONValue.parse(w.bytes)
+        guard case .array(let items) = v else { Issue.record("not an array"); return }
+        #expect(items.count == 305)
+        #expect(items[299]["n"] == .integer(299))
+        #expect(items[299]["when"] == .string(Timestamp(seconds: 299 * 86_399).rfc3339))
+        #expect(items[300] == .string(long))
+        #expect(items[301] == .string(escaped))
+        #expect(text(w.bytes).hasSuffix(#",{"x":[1,2]},18446744073709551615,-9223372036854775808]"#))
+        #expect(w.byteCount == w.bytes.count)
+    }
+
+    @Test(arguments: [
+        (Int64(0), "1970-01-01T00:00:00Z"),
+        (-62_135_596_800, "0001-01-01T00:00:00Z"),
+        (-62_167_219_200, "0000-01-01T00:00:00Z"),
+        (-62_198_755_200, "-1-01-01T00:00:00Z"),  // outside RFC 3339: as before, the year unpadded
+        (253_402_300_799, "9999-12-31T23:59:59Z"),
+        (253_402_300_800, "10000-01-01T00:00:00Z"),
+    ])
+    func instantsAtTheEdgesOfFourDigitYears(seconds: Int64, expected: String) {
+        var w = JSONWriter()
+        w.timestamp(Timestamp(seconds: seconds))
+        #expect(text(w.bytes) == "\"" + expected + "\"")
+        #expect(Timestamp(seconds: seconds).rfc3339 == expected)
+    }
+
     @Test func nonFiniteDoublesAreWrittenAsNull() throws {
         var w = JSONWriter()
         w.array { a in a.double(.nan); a.double(.infinity); a.double(-1.5); a.double(1e20) }
