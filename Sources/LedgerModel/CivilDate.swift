@@ -16,7 +16,13 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     /// Parses exactly `YYYY-MM-DD`.
     public init?(_ text: String) {
         var text = text
-        guard let d = text.withUTF8({ CivilDate(leading: $0) }), text.utf8.count == 10 else { return nil }
+        guard let d = text.withUTF8({ CivilDate(utf8: $0) }) else { return nil }
+        self = d
+    }
+
+    /// Parses exactly `YYYY-MM-DD` from its UTF-8 bytes.
+    public init?(utf8: UnsafeBufferPointer<UInt8>) {
+        guard utf8.count == 10, let d = CivilDate(leading: utf8) else { return nil }
         self = d
     }
 

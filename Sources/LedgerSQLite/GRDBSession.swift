@@ -28,6 +28,12 @@ struct GRDBSession: SQLSession {
         return try SQLiteStatement.rows(handle, columns: ColumnNames.shared.columns(of: handle, sql: sql), sql: sql,
                                         connection: db.sqliteConnection)
     }
+
+    func forEachRow(_ sql: String, _ arguments: [any SQLBindable], _ body: (any SQLCursor) throws -> Void) throws {
+        let handle = try db.cachedStatement(sql: sql).sqliteStatement
+        try SQLiteStatement.bind(arguments, to: handle, sql: sql)
+        try SQLiteStatement.forEachRow(handle, sql: sql, connection: db.sqliteConnection, body)
+    }
 }
 
 /// The column names of each statement text, read from SQLite once: a statement's

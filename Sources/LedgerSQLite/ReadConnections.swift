@@ -152,4 +152,10 @@ struct ReadSession: SQLSession {
         try SQLiteStatement.bind(arguments, to: s.handle, sql: sql)
         return try SQLiteStatement.rows(s.handle, columns: s.columns, sql: sql, connection: connection.connection)
     }
+
+    func forEachRow(_ sql: String, _ arguments: [any SQLBindable], _ body: (any SQLCursor) throws -> Void) throws {
+        let s = try connection.statement(sql)
+        try SQLiteStatement.bind(arguments, to: s.handle, sql: sql)
+        try SQLiteStatement.forEachRow(s.handle, sql: sql, connection: connection.connection, body)
+    }
 }

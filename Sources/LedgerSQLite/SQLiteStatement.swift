@@ -33,6 +33,57 @@ enum SQLiteStatement {
         return rows
     }
 
+    /// Steps `handle` to its end, calling `body` on each row as it stands.
+    static func forEachRow(_ handle: OpaquePointer, sql: String, connection: OpaquePointer?,
+                           _ body: (any SQLCursor) throws -> Void) throws {
+        defer { sqlite3_reset(handle) }
+        let cursor = Cursor(handle: handle)
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { return }
+            guard code == SQLITE_ROW else { throw failure(code, sql, connection) }
+            try body(cursor)
+        }
+    }
+
+    /// The row a statement stands on. An integer or a text is read straight from SQLite;
+    /// any other storage class goes through `column` and `SQLDecodable`, as `SQLRow` reads it.
+    struct Cursor: SQLCursor {
+        let handle: OpaquePointer
+
+        func int64(_ position: Int) -> Int64 {
+            let i = Int32(position)
+            if sqlite3_column_type(handle, i) == SQLITE_INTEGER { return sqlite3_column_int64(handle, i) }
+            return decoded(position)
+        }
+
+        func optionalInt64(_ position: Int) -> Int64? {
+            let i = Int32(position)
+            switch sqlite3_column_type(handle, i) {
+            case SQLITE_INTEGER: return sqlite3_column_int64(handle, i)
+            case SQLITE_NULL: return nil
+            default: return decoded(position) as Int64
+            }
+        }
+
+        func text(_ position: Int) -> String { withText(position) { String(decoding: $0, as: UTF8.self) } }
+
+        func withText<R>(_ position: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+            let i = Int32(position)
+            guard sqlite3_column_type(handle, i) == SQLITE_TEXT, let text = sqlite3_column_text(handle, i) else {
+                var other: String = decoded(position)
+                return try other.withUTF8(body)
+            }
+            return try body(UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, i))))
+        }
+
+        private func decoded<T: SQLDecodable>(_ position: Int) -> T {
+            let value = SQLiteStatement.column(Int32(position), of: handle)
+            guard let v = T.decode(value) else { fatalError("column \(position) holds \(value), not \(T.self)") }
+            return v
+        }
+    }
+
     static func failure(_ code: Int32, _ sql: String, _ connection: OpaquePointer?) -> DatabaseError {
         let message = connection.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) }
         return DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: sql)

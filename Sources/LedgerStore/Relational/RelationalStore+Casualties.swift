@@ -36,17 +36,24 @@ extension RelationalStore {
         }
         sql += " ORDER BY s.occurred_at, s.id LIMIT ?"
         args.append(Int64(limit))
-        // Columns by position (the SELECT above): the hot read path skips name lookups.
-        return try db.rows(sql, args).map { row in
-            let id: Int64 = row[0]
-            var toll = Toll(killed: row[5], injured: row[6], asOf: (row[7] as Int64?).map(Timestamp.init(seconds:)),
-                            revisions: row[8])
-            if let t = q.asOf {
-                toll = Toll.derive(from: try Self.facts(ofGroup: try Self.group(of: id, knownAt: t, db), db), knownAt: t)
-            }
-            return CasualtyLine(id: id, occurredAt: Timestamp(seconds: row[1]),
-                                localDate: CivilDate(row[2] as String) ?? CivilDate(daysSinceEpoch: 0),
-                                city: CityRef(id: row[3], name: row[4]), toll: toll)
+        // Columns by position (the SELECT above), read as the query steps: the hot read
+        // path makes no row, no name lookup, no string for the date.
+        var lines: [CasualtyLine] = []
+        lines.reserveCapacity(min(limit, 64))
+        try db.forEachRow(sql, args) { row in
+            let toll = Toll(killed: row.optionalInt64(5), injured: row.optionalInt64(6),
+                            asOf: row.optionalInt64(7).map(Timestamp.init(seconds:)), revisions: row.int64(8))
+            lines.append(CasualtyLine(id: row.int64(0), occurredAt: Timestamp(seconds: row.int64(1)),
+                                      localDate: row.withText(2) { CivilDate(utf8: $0) } ?? CivilDate(daysSinceEpoch: 0),
+                                      city: CityRef(id: row.int64(3), name: row.text(4)), toll: toll))
         }
+        // As known at `as_of`: each toll derived from the history then (after the query has
+        // finished stepping: these are queries of their own).
+        if let t = q.asOf {
+            for i in lines.indices {
+                lines[i].toll = Toll.derive(from: try Self.facts(ofGroup: try Self.group(of: lines[i].id, knownAt: t, db), db), knownAt: t)
+            }
+        }
+        return lines
     }
 }

@@ -9,6 +9,9 @@ public protocol SQLSession {
     func execute(_ sql: String, _ arguments: [any SQLBindable]) throws -> Int
     /// Runs a query; returns every row.
     func rows(_ sql: String, _ arguments: [any SQLBindable]) throws -> [SQLRow]
+    /// Runs a query and calls `body` on each row as the query steps (`SQLCursor`); `body`
+    /// runs no statement of its own on this session (a statement cache may be emptied).
+    func forEachRow(_ sql: String, _ arguments: [any SQLBindable], _ body: (any SQLCursor) throws -> Void) throws
 }
 
 extension SQLSession {
