@@ -105,6 +105,14 @@ public final class LedgerService: HTTPHandler {
     /// route and method (404, 405), key (401, 403), an unknown id in the path (404), a stale
     /// `If-Match` (412). The server applies the body-size limit (413) only after this.
     public func screen(_ head: HTTPRequest) -> Response? {
+        var found: (any Sendable)?
+        return screen(head, found: &found)
+    }
+
+    /// `screen`, keeping the caller's key in `found`: the request's `screened`, so that the
+    /// key is looked up once per request, not again once the body is in. (A key revoked
+    /// while the body arrives still serves this request: it was valid when it began.)
+    public func screen(_ head: HTTPRequest, found: inout (any Sendable)?) -> Response? {
         let request = Request(head: head, body: [])
         guard let route = Route(path: request.path) else {
             metrics.record(route: "unmatched", status: 404, since: nil)
@@ -114,7 +122,7 @@ public final class LedgerService: HTTPHandler {
             guard route.methods.contains(head.method) else { throw APIError.methodNotAllowed(allow: route.methods) }
             let x = Exchange(request: request, route: route, key: nil, now: now)
             // The rate limit is taken once per request, when it runs, not here as well.
-            _ = try authenticate(x, method: head.method == .head ? .get : head.method, takingRateLimit: false)
+            found = try authenticate(x, method: head.method == .head ? .get : head.method, takingRateLimit: false)
             try requireResource(of: route)
             if case .strike(let id) = route, head.method == .patch {
                 _ = try Self.versionNamed(byIfMatch: head.headerFields[.ifMatch], current: try store.strike(id: id))
@@ -292,16 +300,20 @@ public final class LedgerService: HTTPHandler {
             }
             return nil
         }
-        let parts = header.split(separator: " ", maxSplits: 1)
         let found: APIKey?
-        do {
-            found = parts.count == 2 && parts[0].lowercased() == "bearer"
-                ? try store.authenticate(String(parts[1].trimmingOWS())) : nil
-        } catch {
-            // The database is down: a key it cannot look up is not an unknown key (401, which
-            // clients take as final) but a request to try again (503 with Retry-After).
-            if needsKey { throw APIError(error) }
-            return nil
+        if let screened = x.request.screened as? APIKey {
+            found = screened  // looked up by `screen`, for this very request
+        } else {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            do {
+                found = parts.count == 2 && parts[0].lowercased() == "bearer"
+                    ? try store.authenticate(String(parts[1].trimmingOWS())) : nil
+            } catch {
+                // The database is down: a key it cannot look up is not an unknown key (401, which
+                // clients take as final) but a request to try again (503 with Retry-After).
+                if needsKey { throw APIError(error) }
+                return nil
+            }
         }
         guard let key = found else {
             if needsKey { throw .unauthorized("the key is unknown or revoked") }

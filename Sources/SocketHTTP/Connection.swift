@@ -30,6 +30,8 @@ final class Connection {
         var keepAlive: Bool
         var remainingBody = 0
         var chunked: ChunkedBodyDecoder? = nil
+        /// What the handler's `screen` found, handed on with the request.
+        var screened: (any Sendable)? = nil
     }
 
     let fd: Int32

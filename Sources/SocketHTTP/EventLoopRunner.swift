@@ -355,10 +355,14 @@ final class EventLoopRunner {
         }
         connection.exchange = Connection.Exchange(head: request, isHead: head.isHead, minorVersion: head.minorVersion,
                                                   keepAlive: head.keepAlive && !shuttingDown)
-        if head.framing != .none, let refusal = context.handler.screen(request) {
-            connection.closeAfterResponse = true
-            writeResponse(connection, refusal)
-            return
+        if head.framing != .none {
+            var found: (any Sendable)?
+            if let refusal = context.handler.screen(request, found: &found) {
+                connection.closeAfterResponse = true
+                writeResponse(connection, refusal)
+                return
+            }
+            connection.exchange!.screened = found
         }
         switch head.framing {
         case .none:
@@ -472,7 +476,8 @@ final class EventLoopRunner {
         connection.deadline = 0
         let exchange = connection.exchange!
         connection.exchange!.body = []
-        let request = Request(head: exchange.head, body: exchange.body, remoteAddress: connection.remoteAddress)
+        let request = Request(head: exchange.head, body: exchange.body, remoteAddress: connection.remoteAddress,
+                              screened: exchange.screened)
         if let reply = context.handler.handleInline(request) {
             handleReply(connection, reply)
             return

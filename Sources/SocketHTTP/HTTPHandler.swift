@@ -14,9 +14,13 @@ public protocol HTTPHandler: Sendable {
     /// closes, its body unread): an unknown route, a missing key. Should be quick; it runs
     /// only for requests with a body.
     func screen(_ head: HTTPRequest) -> Response?
+    /// `screen`, keeping in `found` what it learned that the whole request may use (the
+    /// caller's key): the server hands it back as the request's `screened`.
+    func screen(_ head: HTTPRequest, found: inout (any Sendable)?) -> Response?
 }
 
 extension HTTPHandler {
     public func handleInline(_ request: Request) -> Reply? { nil }
     public func screen(_ head: HTTPRequest) -> Response? { nil }
+    public func screen(_ head: HTTPRequest, found: inout (any Sendable)?) -> Response? { screen(head) }
 }

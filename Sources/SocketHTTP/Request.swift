@@ -7,11 +7,14 @@ public struct Request: Sendable {
     public var body: [UInt8]
     /// The peer's address, e.g. "127.0.0.1:53122" or "[::1]:53122".
     public var remoteAddress: String
+    /// What the handler's `screen` found before the body was read, for a request with one.
+    public var screened: (any Sendable)?
 
-    public init(head: HTTPRequest, body: [UInt8], remoteAddress: String = "") {
+    public init(head: HTTPRequest, body: [UInt8], remoteAddress: String = "", screened: (any Sendable)? = nil) {
         self.head = head
         self.body = body
         self.remoteAddress = remoteAddress
+        self.screened = screened
     }
 
     /// The path without the query string, percent-encoding untouched.

@@ -68,13 +68,16 @@ struct APIClient {
         if body != nil, let contentType { fields[.contentType] = contentType }
         for (k, v) in headers { fields[HTTPField.Name(k)!] = v }
         let head = HTTPRequest(method: method, scheme: "http", authority: "localhost", path: path, headerFields: fields)
-        let request = Request(head: head, body: Array((body ?? "").utf8), remoteAddress: "127.0.0.1:1")
+        var request = Request(head: head, body: Array((body ?? "").utf8), remoteAddress: "127.0.0.1:1")
         // As the server calls the handler: a request with a body is screened before it is
-        // read, then answered inline on the event loop or else on a worker.
+        // read (what the screen found goes on with it), then answered inline on the event
+        // loop or else on a worker.
         let reply: Reply
-        if body != nil, let refused = service.screen(head) {
+        var found: (any Sendable)?
+        if body != nil, let refused = service.screen(head, found: &found) {
             reply = .response(refused)
         } else {
+            request.screened = found
             reply = service.handleInline(request) ?? service.handle(request)
         }
         switch reply {
