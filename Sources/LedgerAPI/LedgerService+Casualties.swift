@@ -16,7 +16,8 @@ extension LedgerService {
     func casualties(_ x: Exchange) throws -> Reply {
         let version = store.dataVersion
         let key = x.request.head.path ?? ""
-        if let cached = casualtyCache.answer(for: key[...], at: version) { return .response(cached.response) }
+        // (A short read parsed on the event loop has just missed the cache there.)
+        if x.casualtyQuery == nil, let cached = casualtyCache.answer(for: key[...], at: version) { return .response(cached.response) }
         let parsed = try x.casualtyQuery ?? CasualtyQueryText(x.request.query)
         let q = parsed.parameters, range = parsed.range
         let asOf = try q.instant("as_of")
