@@ -9,14 +9,25 @@ import LedgerStore
 /// A caller blocks until the transaction holding its write has committed, so nothing is
 /// acknowledged before it is durable; a write that fails rolls back its own savepoint
 /// only, and the others in the batch commit.
+///
+/// A write made `alone` (`strikeledger import`'s batches of thousands of rows) is a
+/// transaction of its own, without the savepoint: SQLite keeps the original of every page
+/// changed under an open savepoint in a sub-journal, which for an import batch was
+/// megabytes written to a temporary file. Writes queued behind it wait for its commit,
+/// as they would wait for a batch's.
 final class GroupCommit: Sendable {
     /// One write waiting for its batch.
     private final class Job: @unchecked Sendable {
         /// Cleared once run: the caller's closure must not outlive its call.
         var body: ((Database) throws -> [EventKey])?
         var error: (any Error)?
+        /// Committed in a transaction of its own, not in a savepoint (see above).
+        let alone: Bool
         let done = DispatchSemaphore(value: 0)
-        init(_ body: @escaping (Database) throws -> [EventKey]) { self.body = body }
+        init(alone: Bool, _ body: @escaping (Database) throws -> [EventKey]) {
+            self.alone = alone
+            self.body = body
+        }
     }
 
     private let pool: DatabasePool
@@ -45,11 +56,12 @@ final class GroupCommit: Sendable {
     }
 
     /// Runs `body` in the next batch and returns its result once the batch has committed;
-    /// the change events it appended are published with the batch's.
-    func write<T>(_ body: (Database) throws -> (T, [EventKey])) throws -> T {
+    /// the change events it appended are published with the batch's. With `alone`, the
+    /// write is a transaction of its own and a failure undoes all of it.
+    func write<T>(alone: Bool = false, _ body: (Database) throws -> (T, [EventKey])) throws -> T {
         try withoutActuallyEscaping(body) { body in
             var result: T?
-            let job = Job { db in
+            let job = Job(alone: alone) { db in
                 let (value, events) = try body(db)
                 result = value
                 return events
@@ -69,7 +81,8 @@ final class GroupCommit: Sendable {
         guard wake.wait(timeout: .now() + .milliseconds(500)) == .success else { return }
         while true {
                 let batch = pending.withLock { jobs -> [Job] in
-                    let taken = Array(jobs.prefix(maxBatch))
+                    // A write made alone is a batch of its own; a batch stops before one.
+                    let taken = jobs.first?.alone == true ? [jobs[0]] : Array(jobs.prefix(maxBatch).prefix { !$0.alone })
                     jobs.removeFirst(taken.count)
                     return taken
                 }
@@ -87,9 +100,13 @@ final class GroupCommit: Sendable {
                     guard let body = job.body else { continue }
                     do {
                         var appended: [EventKey] = []
-                        try db.inSavepoint {
+                        if job.alone {
                             appended = try body(db)
-                            return .commit
+                        } else {
+                            try db.inSavepoint {
+                                appended = try body(db)
+                                return .commit
+                            }
                         }
                         events += appended
                         wrote = true
@@ -99,7 +116,8 @@ final class GroupCommit: Sendable {
                         // SQLite rolls the whole transaction back on some errors (a full
                         // disk, an I/O error): the batch's earlier writes are gone with it,
                         // and a later savepoint would run in a transaction of its own.
-                        if !db.isInsideTransaction { throw cause }
+                        // A write made alone has no savepoint: the transaction is its undo.
+                        if job.alone || !db.isInsideTransaction { throw cause }
                     }
                 }
             }

@@ -22,6 +22,8 @@ public final class SQLiteStore: RelationalStore {
     /// Commits of other connections seen by the watcher (see `startWatching`).
     private let otherCommits = Atomic<Int>(0)
     let path: String
+    /// Whether an import batch is a transaction of its own (`WriterTuning`).
+    let importBatchesAlone: Bool
     public let changes = ChangeHub()
     public let gazetteerCache = GazetteerCache()
     public let weaponCache = WeaponCatalogueCache()
@@ -71,6 +73,7 @@ public final class SQLiteStore: RelationalStore {
         self.logger = logger
         self.clock = clock
         self.path = path
+        self.importBatchesAlone = tuning.importBatchesAlone
         try migrate()
         try reloadGazetteer()
         try reloadWeapons()
@@ -87,15 +90,23 @@ public final class SQLiteStore: RelationalStore {
         /// Each write is a savepoint, whose statement journal SQLite keeps in memory up to
         /// 64 KiB and then in a temporary file: created, unlinked, written and read for
         /// every commit of a server's reports (strace: 44 `pwrite` per report against 12).
-        /// In memory it costs a report's changed pages (~100 KiB) until its commit; an
-        /// import batch's journal is megabytes, and SQLite's in-memory journal grew slow
-        /// and large there (the fourth import pass), so imports keep the file.
+        /// In memory it costs a report's changed pages (~100 KiB) until its commit. An
+        /// import batch in a savepoint journals megabytes, and SQLite's in-memory journal
+        /// grew slow and large there (the fourth import pass); a batch made alone
+        /// (`importBatchesAlone`) journals one statement's pages at a time (a multi-row
+        /// INSERT's, emptied at its end), which memory holds well.
         public var statementJournalsInMemory: Bool
+        /// Whether an import batch is a transaction of its own rather than a savepoint of a
+        /// group's (see `GroupCommit`): no savepoint, so SQLite keeps no sub-journal of the
+        /// batch's pages (strace of a 40,000-row import: 409k `pwrite` to the temporary file
+        /// with the journal on file, none in memory). A server's imports stay in the group,
+        /// where they take turns with its reports.
+        public var importBatchesAlone: Bool
 
         /// A server's writes: one report at a time, many at once.
-        public static let serving = WriterTuning(cacheKiB: 2048, statementJournalsInMemory: true)
+        public static let serving = WriterTuning(cacheKiB: 2048, statementJournalsInMemory: true, importBatchesAlone: false)
         /// `strikeledger import`: batches of thousands of rows.
-        public static let bulkImport = WriterTuning(cacheKiB: 16 * 1024, statementJournalsInMemory: false)
+        public static let bulkImport = WriterTuning(cacheKiB: 16 * 1024, statementJournalsInMemory: true, importBatchesAlone: true)
     }
 
     /// At most this many reads run at once (one connection each).
@@ -198,8 +209,18 @@ public final class SQLiteStore: RelationalStore {
     /// the change hub after the commit, in seq order, before the write returns.
     /// Each write is a savepoint of a group-committed transaction (see `GroupCommit`).
     public func writeEvents<T>(_ body: (any SQLSession) throws -> (T, [EventKey])) throws(StoreError) -> T {
+        try groupWrite(alone: false, body)
+    }
+
+    /// An import batch: a transaction of its own when the writer is tuned so (the CLI's
+    /// import), else a write of a group as any other.
+    public func writeImportBatch<T>(_ body: (any SQLSession) throws -> (T, [EventKey])) throws(StoreError) -> T {
+        try groupWrite(alone: importBatchesAlone, body)
+    }
+
+    private func groupWrite<T>(alone: Bool, _ body: (any SQLSession) throws -> (T, [EventKey])) throws(StoreError) -> T {
         do {
-            return try measure(writeNanos) { try writer.write { db in try body(GRDBSession(db: db)) } }
+            return try measure(writeNanos) { try writer.write(alone: alone) { db in try body(GRDBSession(db: db)) } }
         } catch let e as StoreError {
             throw e
         } catch {
@@ -260,4 +281,3 @@ public final class SQLiteStore: RelationalStore {
     /// The store's clock: what `recorded_at` and every other server time is taken from.
     public var now: Timestamp { clock() }
 }
-

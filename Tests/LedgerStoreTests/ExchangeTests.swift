@@ -219,6 +219,43 @@ import Testing
         #expect(server.changes.head == 3)
         #expect(server.changes.hasEvent(after: 1, matching: FeedFilter(cityId: kyivId)) == true)
     }
+
+    /// `strikeledger import` opens its store tuned for bulk imports: each batch is a
+    /// transaction of its own, not a savepoint of a group commit. It writes what the
+    /// server's path writes (refused rows undone alone, matches, skips), a dry run keeps
+    /// nothing, and a server on the same file sees the import.
+    @Test func sqliteImportBatchesOfTheirOwn() throws {
+        let file = Array(try Data(contentsOf: Self.fixtures.appendingPathComponent("awkward-acled.csv")))
+        let clock: @Sendable () -> Timestamp = { ts("2024-04-01T12:00:00Z") }
+        let grouped = TempDir(), alone = TempDir()
+        let reference = try SQLiteStore(path: grouped.path(), clock: clock)
+        let server = try SQLiteStore(path: alone.path(), clock: clock, watchInterval: .milliseconds(50))
+        let cli = try SQLiteStore(path: alone.path(), clock: clock, writer: .bulkImport)
+        #expect(cli.importBatchesAlone && !server.importBatchesAlone)
+
+        // In one batch: a dry run undoes each batch, so a later batch would not see an
+        // earlier one's strike to match.
+        let dry = try run(cli, .acled, file, dryRun: true, batchSize: 100)
+        #expect(dry.strikesCreated == 3 && dry.matched == 1 && dry.skipped == 1 && dry.refused == 4)
+        #expect(try server.strikes(StrikeQuery()).isEmpty)
+
+        // Batches of three: refused rows, a match and a duplicate fall within batches.
+        let expected = try run(reference, .acled, file)
+        let s = try run(cli, .acled, file)
+        #expect(s.strikesCreated == 3 && s.revisionsAdded == 3 && s.matched == 1 && s.skipped == 1)
+        #expect(s.errors.map(\.line) == expected.errors.map(\.line))
+        #expect(s.errors.map(\.field) == expected.errors.map(\.field))
+        for format in [ExportFormat.csv, .revisions, .geojson, .acled] {
+            #expect(try export(server, format) == export(reference, format), "\(format)")
+        }
+        let deadline = Date().addingTimeInterval(1)
+        while Date() < deadline && server.changes.head < cli.changes.head { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(server.changes.head == cli.changes.head && cli.changes.head == reference.changes.head)
+
+        let again = try run(cli, .acled, file)
+        #expect(again.skipped == 5 && again.strikesCreated == 0 && again.matched == 0)
+        _ = (grouped, alone)
+    }
 }
 
 /// A tiny lock-protected flag for callbacks.

@@ -152,7 +152,7 @@ extension RelationalStore {
         var outcomes: [ImportOutcome] = []
         outcomes.reserveCapacity(items.count)
         do {
-            return try writeEvents { db in
+            return try writeImportBatch { db in
                 outcomes.removeAll(keepingCapacity: true)
                 var events: [EventKey] = []
                 var sources = SourceCache()

@@ -21,9 +21,18 @@ public protocol RelationalStore: LedgerStore {
     /// Runs `body` atomically and returns once it is durable. The change events it
     /// appended are in the change hub, in seq order, before this returns.
     func writeEvents<T>(_ body: (any SQLSession) throws -> (T, [EventKey])) throws(StoreError) -> T
+
+    /// Like `writeEvents`, for one batch of an import (`importRows`). An engine may give
+    /// the batch a transaction of its own where that is cheaper; by default it is a write
+    /// as any other.
+    func writeImportBatch<T>(_ body: (any SQLSession) throws -> (T, [EventKey])) throws(StoreError) -> T
 }
 
 extension RelationalStore {
+    public func writeImportBatch<T>(_ body: (any SQLSession) throws -> (T, [EventKey])) throws(StoreError) -> T {
+        try writeEvents(body)
+    }
+
     /// A durable write that appends no change event.
     func write<T>(_ body: (any SQLSession) throws -> T) throws(StoreError) -> T {
         try writeEvents { db in (try body(db), []) }
