@@ -8,6 +8,16 @@ public struct JSONWriter: Sendable {
 
     public init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
 
+    /// Writes with `body` at the end of `out` rather than into a buffer of its own: a
+    /// stream of values (an export's features) appended to one chunk, with no array
+    /// made, grown and copied per value.
+    public static func append(to out: inout [UInt8], _ body: (inout JSONWriter) -> Void) {
+        var w = JSONWriter(capacity: 0)
+        swap(&w.bytes, &out)
+        body(&w)
+        swap(&w.bytes, &out)
+    }
+
     private mutating func separate() {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
         needsComma = true
@@ -114,12 +124,17 @@ public struct JSONWriter: Sendable {
 
     private mutating func writeString(_ s: String) {
         bytes.append(UInt8(ascii: "\""))
-        // Most strings need no escape: copy them whole.
+        // One pass: the bytes between two that need an escape are copied a run at a time
+        // (most strings are one run; a description with quotes is a few).
         var s = s
         s.withUTF8 { utf8 in
-            var plain = true
-            for b in utf8 where Self.needsEscape(b) { plain = false; break }
-            if plain { bytes.append(contentsOf: utf8) } else { for b in utf8 { writeEscaping(b) } }
+            var run = 0
+            for i in 0..<utf8.count where Self.needsEscape(utf8[i]) {
+                if i > run { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<i])) }
+                writeEscaping(utf8[i])
+                run = i + 1
+            }
+            if utf8.count > run { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run...])) }
         }
         bytes.append(UInt8(ascii: "\""))
     }
