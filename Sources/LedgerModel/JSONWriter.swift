@@ -46,14 +46,20 @@ public struct JSONWriter: Sendable {
     /// Writes `"key":` and leaves the writer ready for exactly one value. Keys written
     /// in the source are copied as they are: none needs an escape.
     public mutating func key(_ key: StaticString) {
-        separate()
-        bytes.append(UInt8(ascii: "\""))
         key.withUTF8Buffer { utf8 in
             assert(!utf8.contains(where: Self.needsEscape), "a key literal that needs an escape")
-            bytes.append(contentsOf: utf8)
+            // `,"key":` laid out on the stack and appended at once: one append, not five
+            // (a GeoJSON feature has 27 keys).
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: utf8.count + 4) { s in
+                var n = 0
+                if needsComma { s[n] = UInt8(ascii: ","); n += 1 }
+                s[n] = UInt8(ascii: "\""); n += 1
+                if let key = utf8.baseAddress { (s.baseAddress! + n).initialize(from: key, count: utf8.count) }
+                n += utf8.count
+                s[n] = UInt8(ascii: "\""); s[n + 1] = UInt8(ascii: ":"); n += 2
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: s[0..<n]))
+            }
         }
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
         needsComma = false
     }
 

@@ -152,4 +152,11 @@ struct ReadSession: SQLSession {
         try SQLiteStatement.bind(arguments, to: s.handle, sql: sql)
         return try SQLiteStatement.rows(s.handle, columns: s.columns, sql: sql, connection: connection.connection)
     }
+
+    func forEachRow(_ sql: String, _ arguments: [any SQLBindable], _ each: (SQLRowReader) throws -> Bool) throws {
+        let s = try connection.statement(sql)
+        try SQLiteStatement.bind(arguments, to: s.handle, sql: sql)
+        let row = SQLRowReader(SQLiteRow(handle: s.handle, columns: s.columns))
+        try SQLiteStatement.forEachRow(s.handle, columns: s.columns, sql: sql, connection: connection.connection) { _ in try each(row) }
+    }
 }

@@ -18,19 +18,30 @@ enum SQLiteStatement {
 
     /// Every row of `handle`, each with `columns`.
     static func rows(_ handle: OpaquePointer, columns: SQLColumns, sql: String, connection: OpaquePointer?) throws -> [SQLRow] {
-        defer { sqlite3_reset(handle) }
-        let count = Int32(columns.names.count)
+        let count = columns.names.count
         var rows: [SQLRow] = []
-        while true {
-            let code = sqlite3_step(handle)
-            if code == SQLITE_DONE { break }
-            guard code == SQLITE_ROW else { throw failure(code, sql, connection) }
+        try forEachRow(handle, columns: columns, sql: sql, connection: connection) { row in
             var values: [SQLValue] = []
-            values.reserveCapacity(Int(count))
-            for i in 0..<count { values.append(column(i, of: handle)) }
+            values.reserveCapacity(count)
+            for i in 0..<count { values.append(row.value(at: i)) }
             rows.append(SQLRow(columns: columns, values: values))
+            return true
         }
         return rows
+    }
+
+    /// Steps `handle` to its end (or until `each` returns false), handing `each` each row
+    /// read in place: its columns are read from the statement when asked for.
+    static func forEachRow(_ handle: OpaquePointer, columns: SQLColumns, sql: String, connection: OpaquePointer?,
+                           _ each: (SQLiteRow) throws -> Bool) throws {
+        defer { sqlite3_reset(handle) }
+        let row = SQLiteRow(handle: handle, columns: columns)
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { return }
+            guard code == SQLITE_ROW else { throw failure(code, sql, connection) }
+            guard try each(row) else { return }
+        }
     }
 
     static func failure(_ code: Int32, _ sql: String, _ connection: OpaquePointer?) -> DatabaseError {
@@ -88,4 +99,14 @@ enum SQLiteStatement {
     static func columnNames(of handle: OpaquePointer) -> [String] {
         (0..<sqlite3_column_count(handle)).map { String(cString: sqlite3_column_name(handle, $0)) }
     }
+}
+
+/// The row a statement stands on, its columns read from SQLite when asked for (valid until
+/// the statement steps again).
+struct SQLiteRow: SQLColumnReader {
+    let handle: OpaquePointer
+    let columns: SQLColumns
+
+    func value(at position: Int) -> SQLValue { SQLiteStatement.column(Int32(position), of: handle) }
+    func name(at position: Int) -> String { columns.names[position] }
 }
