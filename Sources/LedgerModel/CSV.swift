@@ -17,16 +17,63 @@ public enum CSV {
     public static func appendField(_ field: String, to out: inout [UInt8]) {
         var field = field
         field.withUTF8 { bytes in
-            guard bytes.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) else {
+            guard bytes.contains(where: mustQuote) else {
                 out.append(contentsOf: bytes)
                 return
             }
+            appendQuoted(bytes, to: &out)
+        }
+    }
+
+    /// Whether a field holding `b` must be quoted: a comma, a quote, CR or LF.
+    @inline(__always)
+    static func mustQuote(_ b: UInt8) -> Bool { b == 44 || b == 34 || b == 10 || b == 13 }
+
+    /// `bytes` in quotes, each quote inside doubled: copied a run at a time, up to and
+    /// including each quote.
+    static func appendQuoted(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        out.append(34)
+        var run = 0
+        for i in 0..<bytes.count where bytes[i] == 34 {
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run...i]))
             out.append(34)
-            for b in bytes {
-                if b == 34 { out.append(34) }
-                out.append(b)
-            }
-            out.append(34)
+            run = i + 1
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run...]))
+        out.append(34)
+    }
+
+    /// Quotes the field that starts at `start` and runs to the end of `out`, if it must be.
+    static func quoteField(startingAt start: Int, in out: inout [UInt8]) {
+        guard out[start...].contains(where: mustQuote) else { return }
+        let field = Array(out[start...])
+        out.removeSubrange(start...)
+        field.withUnsafeBufferPointer { appendQuoted($0, to: &out) }
+    }
+
+    /// A text's UTF-8 bytes as they are.
+    @inline(__always)
+    public static func appendBytes(of text: String, to out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { out.append(contentsOf: $0) }
+    }
+
+    /// The decimal digits of `v`, with a minus sign when negative.
+    public static func appendInteger(_ v: Int64, to bytes: inout [UInt8]) {
+        var v = v
+        if v < 0 { bytes.append(UInt8(ascii: "-")) } else { v = -v }
+        // Digits of the (non-positive) value, most significant first.
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[count] = UInt8(48 - v % 10)
+                v /= 10
+                count += 1
+            } while v != 0
+            for i in stride(from: count - 1, through: 0, by: -1) { bytes.append(d[i]) }
         }
     }
 
@@ -65,23 +112,18 @@ public struct CSVRecordWriter {
         if let v { CSV.appendField(v, to: &bytes) }
     }
 
+    /// A text field made of parts: `body` appends their bytes as they are, and the field is
+    /// quoted afterwards if it must be (no string joined first).
+    public mutating func composed(_ body: (inout [UInt8]) -> Void) {
+        separate()
+        let start = bytes.count
+        body(&bytes)
+        CSV.quoteField(startingAt: start, in: &bytes)
+    }
+
     public mutating func int(_ v: Int64?) {
         separate()
-        guard var v else { return }
-        if v < 0 { bytes.append(UInt8(ascii: "-")) } else { v = -v }
-        // Digits of the (non-positive) value, most significant first.
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { d in
-            repeat {
-                d[count] = UInt8(48 - v % 10)
-                v /= 10
-                count += 1
-            } while v != 0
-            for i in stride(from: count - 1, through: 0, by: -1) { bytes.append(d[i]) }
-        }
+        if let v { CSV.appendInteger(v, to: &bytes) }
     }
 
     public mutating func int(_ v: Int?) { int(v.map(Int64.init)) }

@@ -10,6 +10,14 @@ public struct ExportedStrike: Sendable, Equatable {
         self.strike = strike; self.city = city; self.sources = sources
     }
 
+    /// The source names as one field's bytes, separated by `; `.
+    public func appendSourceNames(to out: inout [UInt8]) {
+        for (i, name) in sources.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ";")); out.append(UInt8(ascii: " ")) }
+            CSV.appendBytes(of: name, to: &out)
+        }
+    }
+
     /// Where the strike is drawn: its own location, else its city's, and which one it is.
     public var point: (location: Location, fromStrike: Bool) {
         if let l = strike.location { return (l, true) }
@@ -94,7 +102,7 @@ public enum ExportFormat: String, Sendable, CaseIterable {
         case .geojson:
             if !first { out.append(UInt8(ascii: ",")) }
             out.append(10)
-            out.append(contentsOf: Self.feature(s))
+            Self.appendFeature(s, to: &out)
         case .revisions: break
         }
     }
@@ -111,7 +119,7 @@ public enum ExportFormat: String, Sendable, CaseIterable {
             r.date(s.localDate); r.text(s.timePrecision.rawValue); r.double(s.location?.latitude)
             r.double(s.location?.longitude); r.text(s.weapons.isEmpty ? nil : Weapon.encode(s.weapons))
             r.text(s.description); r.text(s.damage); r.int(s.toll.killed); r.int(s.toll.injured)
-            r.instant(s.toll.asOf); r.int(s.toll.revisions); r.text(e.sources.joined(separator: "; "))
+            r.instant(s.toll.asOf); r.int(s.toll.revisions); r.composed { e.appendSourceNames(to: &$0) }
             r.int(s.mergedInto); r.int(s.attackId); r.instant(s.createdAt); r.instant(s.updatedAt)
         }
     }
@@ -134,13 +142,11 @@ public enum ExportFormat: String, Sendable, CaseIterable {
         let country = Country(code: e.city.country)
         let missile = s.weapons.contains { $0.kind == .missile }
         let (point, _) = e.point
-        var notes = s.description ?? ""
-        if let injured = s.toll.injured {
-            if !notes.isEmpty { notes += " " }
-            notes += "[injured: \(injured)]"
-        }
         CSV.appendRecord(to: &out) { r in
-            r.text((country?.alpha3 ?? e.city.country) + String(s.id))        // event_id_cnty
+            r.composed { f in                                                  // event_id_cnty
+                CSV.appendBytes(of: country?.alpha3 ?? e.city.country, to: &f)
+                CSV.appendInteger(s.id, to: &f)
+            }
             r.date(s.localDate)                                                // event_date
             r.int(s.localDate.year)                                            // year
             r.text("1")                                                        // time_precision: the day is known
@@ -157,57 +163,79 @@ public enum ExportFormat: String, Sendable, CaseIterable {
             r.double(point.latitude)
             r.double(point.longitude)
             r.empty()                                                          // geo_precision
-            r.text(e.sources.joined(separator: "; "))                          // source
+            r.composed { e.appendSourceNames(to: &$0) }                        // source
             r.empty()                                                          // source_scale
-            r.text(notes)                                                      // notes
+            r.composed { f in                                                  // notes: the description, the injured
+                let description = s.description ?? ""
+                CSV.appendBytes(of: description, to: &f)
+                if let injured = s.toll.injured {
+                    f.append(contentsOf: description.isEmpty ? Self.injuredOpening.dropFirst() : Self.injuredOpening[...])
+                    CSV.appendInteger(injured, to: &f)
+                    f.append(UInt8(ascii: "]"))
+                }
+            }
             r.int(s.toll.killed)                                               // fatalities
-            r.text(s.attackId.map { "attack_id=\($0)" })                       // tags: the attack wave it belongs to
+            r.composed { f in                                                  // tags: the attack wave it belongs to
+                guard let attack = s.attackId else { return }
+                f.append(contentsOf: "attack_id=".utf8)
+                CSV.appendInteger(attack, to: &f)
+            }
             r.int(s.updatedAt.seconds)                                         // timestamp: last change
         }
     }
 
+    /// What precedes the injured count in ACLED's notes, after a description.
+    static let injuredOpening = Array(" [injured: ".utf8)
+
     /// An RFC 7946 Feature: a Point at the strike's location or else its city's.
     public static func feature(_ e: ExportedStrike) -> [UInt8] {
+        var out: [UInt8] = []
+        appendFeature(e, to: &out)
+        return out
+    }
+
+    /// Appends the strike's Feature to `out`, written in place.
+    public static func appendFeature(_ e: ExportedStrike, to out: inout [UInt8]) {
         let s = e.strike
         let (point, fromStrike) = e.point
-        var json = JSONWriter(capacity: 512)
-        json.object { f in
-            f.field("type", "Feature")
-            f.field("id", s.id)
-            f.key("geometry")
-            f.object { g in
-                g.field("type", "Point")
-                g.key("coordinates")
-                g.array { c in c.double(point.longitude); c.double(point.latitude) }
-            }
-            f.key("properties")
-            f.object { p in
-                p.field("id", s.id)
-                p.field("city", e.city.name)
-                p.field("city_id", e.city.id)
-                p.field("region", e.city.region)
-                p.field("country", e.city.country)
-                p.field("occurred_at", s.occurredAt)
-                p.field("local_date", s.localDate)
-                p.field("time_precision", s.timePrecision.rawValue)
-                p.field("location_source", fromStrike ? "strike" : "city")
-                p.key("weapons")
-                p.array { a in for w in s.weapons { w.write(to: &a) } }
-                p.field("description", s.description)
-                p.field("damage", s.damage)
-                p.field("killed", s.toll.killed)
-                p.field("injured", s.toll.injured)
-                p.field("toll_as_of", s.toll.asOf)
-                p.field("revisions", s.toll.revisions)
-                p.key("sources")
-                p.array { a in for name in e.sources { a.string(name) } }
-                p.field("merged_into", s.mergedInto)
-                p.field("attack_id", s.attackId)
-                p.field("created_at", s.createdAt)
-                p.field("updated_at", s.updatedAt)
+        JSONWriter.append(to: &out) { json in
+            json.object { f in
+                f.field("type", "Feature")
+                f.field("id", s.id)
+                f.key("geometry")
+                f.object { g in
+                    g.field("type", "Point")
+                    g.key("coordinates")
+                    g.array { c in c.double(point.longitude); c.double(point.latitude) }
+                }
+                f.key("properties")
+                f.object { p in
+                    p.field("id", s.id)
+                    p.field("city", e.city.name)
+                    p.field("city_id", e.city.id)
+                    p.field("region", e.city.region)
+                    p.field("country", e.city.country)
+                    p.field("occurred_at", s.occurredAt)
+                    p.field("local_date", s.localDate)
+                    p.field("time_precision", s.timePrecision.rawValue)
+                    p.field("location_source", fromStrike ? "strike" : "city")
+                    p.key("weapons")
+                    p.array { a in for w in s.weapons { w.write(to: &a) } }
+                    p.field("description", s.description)
+                    p.field("damage", s.damage)
+                    p.field("killed", s.toll.killed)
+                    p.field("injured", s.toll.injured)
+                    p.field("toll_as_of", s.toll.asOf)
+                    p.field("revisions", s.toll.revisions)
+                    p.key("sources")
+                    p.array { a in for name in e.sources { a.string(name) } }
+                    p.field("merged_into", s.mergedInto)
+                    p.field("attack_id", s.attackId)
+                    p.field("created_at", s.createdAt)
+                    p.field("updated_at", s.updatedAt)
+                }
             }
         }
-        return json.bytes
     }
 }
 
@@ -218,14 +246,24 @@ public struct Country: Sendable, Equatable {
     public var name: String
 
     public init?(code: String) {
-        switch code.uppercased() {
-        case "UA", "UKR": (alpha3, numeric, name) = ("UKR", 804, "Ukraine")
-        case "RU", "RUS": (alpha3, numeric, name) = ("RUS", 643, "Russia")
-        case "BY", "BLR": (alpha3, numeric, name) = ("BLR", 112, "Belarus")
-        case "MD", "MDA": (alpha3, numeric, name) = ("MDA", 498, "Moldova")
-        case "PL", "POL": (alpha3, numeric, name) = ("POL", 616, "Poland")
-        case "RO", "ROU": (alpha3, numeric, name) = ("ROU", 642, "Romania")
-        default: return nil
+        // The gazetteer's codes are upper case already: no case mapping for them.
+        guard let country = Self.named(code) ?? Self.named(code.uppercased()) else { return nil }
+        self = country
+    }
+
+    private init(_ alpha3: String, _ numeric: Int, _ name: String) {
+        self.alpha3 = alpha3; self.numeric = numeric; self.name = name
+    }
+
+    private static func named(_ code: String) -> Country? {
+        switch code {
+        case "UA", "UKR": Country("UKR", 804, "Ukraine")
+        case "RU", "RUS": Country("RUS", 643, "Russia")
+        case "BY", "BLR": Country("BLR", 112, "Belarus")
+        case "MD", "MDA": Country("MDA", 498, "Moldova")
+        case "PL", "POL": Country("POL", 616, "Poland")
+        case "RO", "ROU": Country("ROU", 642, "Romania")
+        default: nil
         }
     }
 }

@@ -12,6 +12,23 @@ public struct JSONWriter: Sendable {
 
     public init(capacity: Int = 512) { room = [UInt8](repeating: 0, count: max(capacity, 64)) }
 
+    /// Writes with `body` at the end of `out` rather than into a buffer of its own: a
+    /// stream of values (an export's features) appended to one chunk, with no array
+    /// made, grown and copied per value.
+    public static func append(to out: inout [UInt8], _ body: (inout JSONWriter) -> Void) {
+        var w = JSONWriter(adopting: &out)
+        body(&w)
+        w.room.removeSubrange(w.count...)
+        swap(&w.room, &out)
+    }
+
+    /// A writer going on after `bytes` (taken, leaving `bytes` empty).
+    private init(adopting bytes: inout [UInt8]) {
+        room = []
+        swap(&room, &bytes)
+        count = room.count
+    }
+
     /// The JSON written so far.
     public var bytes: [UInt8] { Array(room[..<count]) }
 
@@ -32,9 +49,12 @@ public struct JSONWriter: Sendable {
         }
     }
 
+    /// More room: at least `needed` bytes, a kilobyte at a time (the array's own capacity
+    /// grows geometrically; a writer going on after a long chunk, `append(to:)`, zeroes a
+    /// kilobyte, not the chunk's length).
     @inline(never)
     private mutating func grow(_ needed: Int) {
-        room.append(contentsOf: repeatElement(0, count: max(room.count, needed)))
+        room.append(contentsOf: repeatElement(0, count: max(needed, 1024)))
     }
 
     /// One byte; a comma before it when `separated` and a value came before.
@@ -115,11 +135,21 @@ public struct JSONWriter: Sendable {
             write(upTo: (plain ? utf8.count : 6 * utf8.count) + 2, separated: true) { p in
                 p[0] = UInt8(ascii: "\"")
                 var n = 1
+                guard let base = utf8.baseAddress else { p[1] = UInt8(ascii: "\""); return 2 }
                 if plain {
-                    if let base = utf8.baseAddress { (p + 1).update(from: base, count: utf8.count) }
+                    (p + 1).update(from: base, count: utf8.count)
                     n += utf8.count
                 } else {
-                    for b in utf8 { n += Self.writeEscaping(b, at: p + n) }
+                    // The bytes between two that need an escape are copied a run at a time.
+                    var run = 0
+                    for i in 0..<utf8.count where Self.needsEscape(utf8[i]) {
+                        (p + n).update(from: base + run, count: i - run)
+                        n += i - run
+                        n += Self.writeEscaping(utf8[i], at: p + n)
+                        run = i + 1
+                    }
+                    (p + n).update(from: base + run, count: utf8.count - run)
+                    n += utf8.count - run
                 }
                 p[n] = UInt8(ascii: "\"")
                 return n + 1

@@ -46,6 +46,8 @@ public struct Weapon: Sendable, Equatable, JSONWritable {
 
     /// Decodes a stored weapon list (as written by `encode`).
     public static func decode(_ text: String) -> [Weapon] {
+        // Most strikes name no weapon: no parse for the empty list.
+        if text == "[]" { return [] }
         guard case .array(let items)? = try? JSONValue.parse(Array(text.utf8)) else { return [] }
         return items.compactMap { item in
             guard case .string(let k)? = item["kind"], let kind = Kind(rawValue: k) else { return nil }

@@ -29,10 +29,12 @@ struct GRDBSession: SQLSession {
                                         connection: db.sqliteConnection)
     }
 
-    func forEachRow(_ sql: String, _ arguments: [any SQLBindable], _ body: (any SQLCursor) throws -> Void) throws {
+    func forEachRow(_ sql: String, _ arguments: [any SQLBindable], _ each: (SQLRowReader) throws -> Bool) throws {
         let handle = try db.cachedStatement(sql: sql).sqliteStatement
         try SQLiteStatement.bind(arguments, to: handle, sql: sql)
-        try SQLiteStatement.forEachRow(handle, sql: sql, connection: db.sqliteConnection, body)
+        let columns = ColumnNames.shared.columns(of: handle, sql: sql)
+        let row = SQLRowReader(SQLiteRow(handle: handle, columns: columns))
+        try SQLiteStatement.forEachRow(handle, columns: columns, sql: sql, connection: db.sqliteConnection) { _ in try each(row) }
     }
 }
 

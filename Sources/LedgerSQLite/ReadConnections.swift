@@ -153,9 +153,10 @@ struct ReadSession: SQLSession {
         return try SQLiteStatement.rows(s.handle, columns: s.columns, sql: sql, connection: connection.connection)
     }
 
-    func forEachRow(_ sql: String, _ arguments: [any SQLBindable], _ body: (any SQLCursor) throws -> Void) throws {
+    func forEachRow(_ sql: String, _ arguments: [any SQLBindable], _ each: (SQLRowReader) throws -> Bool) throws {
         let s = try connection.statement(sql)
         try SQLiteStatement.bind(arguments, to: s.handle, sql: sql)
-        try SQLiteStatement.forEachRow(s.handle, sql: sql, connection: connection.connection, body)
+        let row = SQLRowReader(SQLiteRow(handle: s.handle, columns: s.columns))
+        try SQLiteStatement.forEachRow(s.handle, columns: s.columns, sql: sql, connection: connection.connection) { _ in try each(row) }
     }
 }

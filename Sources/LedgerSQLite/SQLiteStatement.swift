@@ -18,69 +18,29 @@ enum SQLiteStatement {
 
     /// Every row of `handle`, each with `columns`.
     static func rows(_ handle: OpaquePointer, columns: SQLColumns, sql: String, connection: OpaquePointer?) throws -> [SQLRow] {
-        defer { sqlite3_reset(handle) }
-        let count = Int32(columns.names.count)
+        let count = columns.names.count
         var rows: [SQLRow] = []
-        while true {
-            let code = sqlite3_step(handle)
-            if code == SQLITE_DONE { break }
-            guard code == SQLITE_ROW else { throw failure(code, sql, connection) }
+        try forEachRow(handle, columns: columns, sql: sql, connection: connection) { row in
             var values: [SQLValue] = []
-            values.reserveCapacity(Int(count))
-            for i in 0..<count { values.append(column(i, of: handle)) }
+            values.reserveCapacity(count)
+            for i in 0..<count { values.append(row.value(at: i)) }
             rows.append(SQLRow(columns: columns, values: values))
+            return true
         }
         return rows
     }
 
-    /// Steps `handle` to its end, calling `body` on each row as it stands.
-    static func forEachRow(_ handle: OpaquePointer, sql: String, connection: OpaquePointer?,
-                           _ body: (any SQLCursor) throws -> Void) throws {
+    /// Steps `handle` to its end (or until `each` returns false), handing `each` each row
+    /// read in place: its columns are read from the statement when asked for.
+    static func forEachRow(_ handle: OpaquePointer, columns: SQLColumns, sql: String, connection: OpaquePointer?,
+                           _ each: (SQLiteRow) throws -> Bool) throws {
         defer { sqlite3_reset(handle) }
-        let cursor = Cursor(handle: handle)
+        let row = SQLiteRow(handle: handle, columns: columns)
         while true {
             let code = sqlite3_step(handle)
             if code == SQLITE_DONE { return }
             guard code == SQLITE_ROW else { throw failure(code, sql, connection) }
-            try body(cursor)
-        }
-    }
-
-    /// The row a statement stands on. An integer or a text is read straight from SQLite;
-    /// any other storage class goes through `column` and `SQLDecodable`, as `SQLRow` reads it.
-    struct Cursor: SQLCursor {
-        let handle: OpaquePointer
-
-        func int64(_ position: Int) -> Int64 {
-            let i = Int32(position)
-            if sqlite3_column_type(handle, i) == SQLITE_INTEGER { return sqlite3_column_int64(handle, i) }
-            return decoded(position)
-        }
-
-        func optionalInt64(_ position: Int) -> Int64? {
-            let i = Int32(position)
-            switch sqlite3_column_type(handle, i) {
-            case SQLITE_INTEGER: return sqlite3_column_int64(handle, i)
-            case SQLITE_NULL: return nil
-            default: return decoded(position) as Int64
-            }
-        }
-
-        func text(_ position: Int) -> String { withText(position) { String(decoding: $0, as: UTF8.self) } }
-
-        func withText<R>(_ position: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-            let i = Int32(position)
-            guard sqlite3_column_type(handle, i) == SQLITE_TEXT, let text = sqlite3_column_text(handle, i) else {
-                var other: String = decoded(position)
-                return try other.withUTF8(body)
-            }
-            return try body(UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, i))))
-        }
-
-        private func decoded<T: SQLDecodable>(_ position: Int) -> T {
-            let value = SQLiteStatement.column(Int32(position), of: handle)
-            guard let v = T.decode(value) else { fatalError("column \(position) holds \(value), not \(T.self)") }
-            return v
+            guard try each(row) else { return }
         }
     }
 
@@ -141,5 +101,35 @@ enum SQLiteStatement {
     /// The result's column names, as SQLite reports them.
     static func columnNames(of handle: OpaquePointer) -> [String] {
         (0..<sqlite3_column_count(handle)).map { String(cString: sqlite3_column_name(handle, $0)) }
+    }
+}
+
+/// The row a statement stands on, its columns read from SQLite when asked for (valid until
+/// the statement steps again).
+struct SQLiteRow: SQLColumnReader {
+    let handle: OpaquePointer
+    let columns: SQLColumns
+
+    func value(at position: Int) -> SQLValue { SQLiteStatement.column(Int32(position), of: handle) }
+    func name(at position: Int) -> String { columns.names[position] }
+
+    // Integers and texts straight from SQLite, with no `SQLValue` in between; any other
+    // storage class as `SQLRow` reads it.
+    func integer(at position: Int) -> Int64? {
+        let i = Int32(position)
+        switch sqlite3_column_type(handle, i) {
+        case SQLITE_INTEGER: return sqlite3_column_int64(handle, i)
+        case SQLITE_NULL: return nil
+        default: return SQLRow.decode(value(at: position), column: name(at: position)) as Int64
+        }
+    }
+
+    func withText<R>(at position: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        let i = Int32(position)
+        guard sqlite3_column_type(handle, i) == SQLITE_TEXT, let text = sqlite3_column_text(handle, i) else {
+            var other: String = SQLRow.decode(value(at: position), column: name(at: position))
+            return try other.withUTF8(body)
+        }
+        return try body(UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, i))))
     }
 }

@@ -46,6 +46,7 @@ extension RelationalStore {
             lines.append(CasualtyLine(id: row.int64(0), occurredAt: Timestamp(seconds: row.int64(1)),
                                       localDate: row.withText(2) { CivilDate(utf8: $0) } ?? CivilDate(daysSinceEpoch: 0),
                                       city: CityRef(id: row.int64(3), name: row.text(4)), toll: toll))
+            return true
         }
         // As known at `as_of`: each toll derived from the history then (after the query has
         // finished stepping: these are queries of their own).

@@ -24,7 +24,9 @@ extension RelationalStore {
                 }
                 sql += " ORDER BY s.occurred_at, s.id LIMIT ?"
                 args.append(q.pageSize)
-                var page = try db.rows(sql, args).map(Self.strike)
+                var page: [Strike] = []
+                page.reserveCapacity(q.pageSize)
+                try db.forEachRow(sql, args) { row in page.append(Self.strike(row)); return true }
                 guard let last = page.last else { return }
                 after = (last.occurredAt.seconds, last.id)
                 if let t = q.asOf {
@@ -65,11 +67,12 @@ extension RelationalStore {
             walked = page.filter { $0.mergedInto != nil }.map(\.id)
             if !roots.isEmpty {
                 let marks = Array(repeating: "?", count: roots.count).joined(separator: ",")
-                for row in try db.rows("""
+                try db.forEachRow("""
                     SELECT st.strike_id, src.name FROM strike_statements st JOIN sources src ON src.id = st.source_id
                     WHERE st.strike_id IN (\(marks))
-                    """, roots) {
+                    """, roots) { row in
                     names[row[0] as Int64, default: []].append(row[1])
+                    return true
                 }
             }
         }

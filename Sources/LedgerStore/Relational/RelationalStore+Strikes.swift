@@ -33,7 +33,10 @@ extension RelationalStore {
         """ }
 
     /// A strike from a row of `strikeColumns`.
-    static func strike(_ row: SQLRow) -> Strike {
+    static func strike(_ row: SQLRow) -> Strike { strike(SQLRowReader(row)) }
+
+    /// A strike from a row of `strikeColumns`, read in place.
+    static func strike(_ row: SQLRowReader) -> Strike {
         let lat: Double? = row[6], lon: Double? = row[7]
         return Strike(
             id: row[0], city: CityRef(id: row[1], name: row[2]),

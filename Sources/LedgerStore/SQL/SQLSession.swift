@@ -9,12 +9,20 @@ public protocol SQLSession {
     func execute(_ sql: String, _ arguments: [any SQLBindable]) throws -> Int
     /// Runs a query; returns every row.
     func rows(_ sql: String, _ arguments: [any SQLBindable]) throws -> [SQLRow]
-    /// Runs a query and calls `body` on each row as the query steps (`SQLCursor`); `body`
-    /// runs no statement of its own on this session (a statement cache may be emptied).
-    func forEachRow(_ sql: String, _ arguments: [any SQLBindable], _ body: (any SQLCursor) throws -> Void) throws
+    /// Runs a query and hands `each` its rows one at a time, as they are read, until `each`
+    /// returns false: no array of rows, and on SQLite no array of values per row. A row is
+    /// valid only during its call, and `each` must not run statements of its own.
+    func forEachRow(_ sql: String, _ arguments: [any SQLBindable], _ each: (SQLRowReader) throws -> Bool) throws
 }
 
 extension SQLSession {
+    /// The rows of `rows(_:_:)`, one at a time (engines that read a whole result at once).
+    public func forEachRow(_ sql: String, _ arguments: [any SQLBindable], _ each: (SQLRowReader) throws -> Bool) throws {
+        for row in try rows(sql, arguments) {
+            guard try each(SQLRowReader(row)) else { return }
+        }
+    }
+
     @discardableResult
     public func execute(_ sql: String) throws -> Int { try execute(sql, []) }
 
