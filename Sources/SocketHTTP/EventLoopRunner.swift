@@ -223,7 +223,7 @@ final class EventLoopRunner {
             resume(connection)
             if case .streaming(let stream) = connection.phase, stream.blocking, !connection.isClosed,
                connection.pendingOutput <= stream.maxBufferedBytes {
-                pumpStream(connection, stream)
+                pumpAndSend(connection, stream)
             }
         }
     }
@@ -669,6 +669,23 @@ final class EventLoopRunner {
         if shuttingDown, case .streaming = connection.phase { endStream(connection, stream) }
     }
 
+    /// Frames what the stream's writers queued and sends what the socket takes. A blocking
+    /// stream whose pump held back (its output over the limit) is pumped again as soon as
+    /// that output has gone out: nothing else would wake it. Its writer's wake-up is
+    /// already posted (and the writer waits for the pump), and a socket that took the
+    /// output without ever filling gives no EPOLLOUT. (A 1,000,000-strike GeoJSON export
+    /// stalled there, the writer giving up after its stall limit and the client waiting on.)
+    private func pumpAndSend(_ connection: Connection, _ stream: ResponseStream) {
+        while true {
+            let heldBack = stream.blocking && connection.pendingOutput > stream.maxBufferedBytes
+            pumpStream(connection, stream)
+            if connection.isClosed { return }
+            resume(connection)
+            guard heldBack, !connection.isClosed, case .streaming = connection.phase,
+                  connection.pendingOutput <= stream.maxBufferedBytes else { return }
+        }
+    }
+
     /// Frames what the stream's writers queued.
     private func pumpStream(_ connection: Connection, _ stream: ResponseStream) {
         // A blocking stream is taken only as fast as the client reads: while its output
@@ -909,8 +926,7 @@ final class EventLoopRunner {
                 }
             case .streamReady(let id):
                 guard let connection = lookup(id), case .streaming(let stream) = connection.phase else { continue }
-                pumpStream(connection, stream)
-                if !connection.isClosed { resume(connection) }
+                pumpAndSend(connection, stream)
             case .adopt(let fd, let remoteAddress):
                 register(fd, remoteAddress: remoteAddress)
             case .beginShutdown:

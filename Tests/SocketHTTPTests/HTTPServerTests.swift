@@ -380,6 +380,22 @@ import Testing
         #expect(try client.readResponse().text == "inline")
     }
 
+    @Test func aBlockingStreamIsSentWholeToAClientThatReadsAsFastAsItCan() throws {
+        // The writer is far ahead of a 64 KiB limit, so the pump keeps holding back until the
+        // output has gone out; the loop must pump again then (it once waited for a wake-up
+        // that never came, and a big export stalled midway).
+        let server = try TestServer()
+        defer { server.stop() }
+        let client = try server.client()
+        for round in 0..<3 {
+            try client.send("GET /download?chunks=400&size=49152&max=65536 HTTP/1.1\r\nHost: a\r\n\r\n")
+            let response = try client.readResponse()
+            #expect(response.status == 200)
+            #expect(response.body.count == 400 * 49152, "round \(round)")
+            #expect(response.body.count < 49152 * 400 || response.body[49152 * 399] == UInt8(399 % 251))
+        }
+    }
+
     @Test func streamToHTTP10IsDelimitedByClose() throws {
         let server = try TestServer()
         defer { server.stop() }

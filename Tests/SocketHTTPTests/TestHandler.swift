@@ -111,6 +111,17 @@ struct TestHandler: HTTPHandler {
                 }
             }
             return .stream(HTTPResponse(status: .ok, headerFields: [.contentType: "text/event-stream"]), stream)
+        case "/download":
+            // A download made as fast as the client takes it: `chunks` writes of `size`
+            // bytes (each filled with its number) into a blocking stream of `max` bytes.
+            let chunks = Int(query["chunks"] ?? "16") ?? 16, size = Int(query["size"] ?? "65536") ?? 65536
+            let stream = ResponseStream(maxBufferedBytes: Int(query["max"] ?? "65536") ?? 65536, blocking: true,
+                                        stallLimit: .seconds(5))
+            Thread.detachNewThread {
+                for i in 0..<chunks where !stream.write([UInt8](repeating: UInt8(i % 251), count: size)) { return }
+                stream.finish()
+            }
+            return .stream(HTTPResponse(status: .ok), stream)
         default:
             if request.head.method != .get && request.head.method != .post && request.head.method != .head {
                 return .response(Self.text("method not allowed", status: .methodNotAllowed))
