@@ -175,19 +175,20 @@ public struct JSONWriter: Sendable {
     public mutating func double(_ v: Double?) { if let v { double(v) } else { null() } }
     public mutating func timestamp(_ v: Timestamp?) {
         guard let v else { return null() }
-        write(upTo: Timestamp.maxRFC3339Length + 2, separated: true) { p in
-            p[0] = UInt8(ascii: "\"")
-            let n = v.writeRFC3339(at: p + 1)
-            p[n + 1] = UInt8(ascii: "\"")
-            return n + 2
-        }
-        needsComma = true
+        quoted(upTo: Timestamp.maxRFC3339Length) { v.writeRFC3339(at: $0) }
     }
     public mutating func date(_ v: CivilDate?) {
         guard let v else { return null() }
-        write(upTo: CivilDate.maxWrittenLength + 2, separated: true) { p in
+        quoted(upTo: CivilDate.maxWrittenLength) { v.write(at: $0) }
+    }
+
+    /// A value that `body` writes between quotes (at most `maximum` bytes, none needing an
+    /// escape); `body` returns how many it wrote.
+    @inline(__always)
+    private mutating func quoted(upTo maximum: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        write(upTo: maximum + 2, separated: true) { p in
             p[0] = UInt8(ascii: "\"")
-            let n = v.write(at: p + 1)
+            let n = body(p + 1)
             p[n + 1] = UInt8(ascii: "\"")
             return n + 2
         }
