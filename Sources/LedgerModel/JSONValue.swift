@@ -106,9 +106,14 @@ private struct JSONParser {
         }
     }
 
+    /// Up to this many members, a new key is compared with each one's.
+    static let keysLookedThrough = 16
+
     mutating func parseObject(depth: Int) throws(JSONSyntaxError) -> JSONValue {
         index += 1
         var members: [(key: String, value: JSONValue)] = []
+        // Duplicate keys: a look through the members while there are few (a report has
+        // about a dozen; hashing each key cost more), a set once there are many.
         var seen = Set<String>()
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
@@ -117,7 +122,14 @@ private struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
             let keyStart = index
             let key = try parseString()
-            guard seen.insert(key).inserted else {
+            let duplicate: Bool
+            if members.count < Self.keysLookedThrough {
+                duplicate = members.contains { $0.key == key }
+            } else {
+                if seen.isEmpty { seen = Set(members.lazy.map(\.key)) }
+                duplicate = !seen.insert(key).inserted
+            }
+            guard !duplicate else {
                 throw JSONSyntaxError(offset: keyStart, reason: "duplicate key \"\(key)\"")
             }
             skipWhitespace()

@@ -108,6 +108,19 @@ struct JSONParseTests {
         #expect(refused([0x31, 0x00]))                       // NUL after the value
     }
 
+    @Test(arguments: [3, 15, 16, 17, 40])
+    func aDuplicateKeyIsFoundAmongManyMembers(members: Int) throws {
+        // Few members are looked through one by one, many are kept in a set: both find it,
+        // early or late, and an object without one is read whole.
+        let keys = (0..<members).map { "k\($0)" }
+        let whole = "{" + keys.map { "\"\($0)\": 1" }.joined(separator: ", ")
+        guard case .object(let read) = try parse(whole + "}") else { Issue.record("not an object"); return }
+        #expect(read.count == members)
+        for again in [keys[0], keys[members - 1], keys[members / 2]] {
+            #expect(throws: JSONSyntaxError.self) { try self.parse(whole + ", \"\(again)\": 2}") }
+        }
+    }
+
     @Test func syntaxErrorsCarryAnOffset() {
         do {
             _ = try JSONValue.parse(Array(#"{"a": 1, "a": 2}"#.utf8))
