@@ -24,37 +24,37 @@ extension RelationalStore {
                        _ db: any SQLSession) throws -> (ReportOutcome, EventKey?) {
         if let attack = report.attackId { try Self.requireAttackNamed(attack, field: "attack_id", db) }
         let source = try Self.resolveSource(report.source, now: now, db)
-        var strike: Strike
-        var matched: Bool
+        // The stored strike the report matched, or the one it creates: that one is not read
+        // back until the end (what comes between needs only its id, city and attack).
+        var matched: Strike?
+        var created: (id: Int64, cityId: Int64)?
         if let strikeId = report.strikeId {
             guard try Self.fetchStrike(strikeId, db) != nil else {
                 throw StoreError.invalid(ValidationError(field: "strike_id", "no strike has id \(strikeId)"))
             }
-            strike = try Self.resolveRoot(strikeId, db)
-            if let city, city.id != strike.city.id {
-                throw StoreError.invalid(ValidationError(field: "city", "is \(city.name), but strike \(strike.id) is in \(strike.city.name)"))
+            let root = try Self.resolveRoot(strikeId, db)
+            if let city, city.id != root.city.id {
+                throw StoreError.invalid(ValidationError(field: "city", "is \(city.name), but strike \(root.id) is in \(root.city.name)"))
             }
-            matched = true
+            matched = root
         } else if let city, let at = report.occurredAt {
             if let window, let near = try db.row("""
                 SELECT \(Self.strikeColumns) FROM strikes s JOIN cities c ON c.id = s.city_id
                 WHERE s.city_id = ? AND s.merged_into IS NULL AND s.occurred_at BETWEEN ? AND ?
                 ORDER BY abs(s.occurred_at - ?), s.id LIMIT 1
                 """, [city.id, at.seconds - window, at.seconds + window, at.seconds]).map(Self.strike) {
-                strike = near
-                matched = true
+                matched = near
             } else {
                 let new = NewStrike(city: .id(city.id), occurredAt: at, timePrecision: report.timePrecision ?? .minute,
                                     location: report.location, weapons: report.weapons ?? [],
                                     description: report.description, damage: report.damage, attackId: report.attackId)
-                strike = try Self.requireStrike(try Self.insertStrike(new, city: city, now: now, db), db)
-                matched = false
+                created = (try Self.insertStrike(new, city: city, now: now, db), city.id)
             }
         } else {
             throw StoreError.invalid(ValidationError(field: "city", "is required"))
         }
 
-        if matched {
+        if var strike = matched {
             var sets: [String] = [], args: [any SQLBindable] = []
             if let a = report.attackId {
                 if let b = strike.attackId, b != a {
@@ -73,22 +73,28 @@ extension RelationalStore {
                 let bump = report.hasFigures ? "" : ", version = version + 1, updated_at = \(now.seconds)"
                 try db.execute("UPDATE strikes SET \(sets.joined(separator: ", "))\(bump) WHERE id = ?", args + [strike.id])
             }
+            matched = strike
         }
         var revision: Revision?
         var event: EventKey?
         if report.hasFigures {
             let figures = Figures(killed: report.killed, injured: report.injured, reportedAt: report.reportedAt,
                                   note: report.note, source: .id(source.id))
-            let (written, e) = try Self.appendRevision(to: strike, figures, source: source, now: now, fresh: !matched, db)
-            revision = written.revision
-            event = e
-            if !matched {
+            let written: RevisionWrite
+            if let strike = matched {
+                (written, event) = try Self.appendRevision(to: strike, figures, source: source, now: now, db)
+            } else if let created {
+                (written, event) = try Self.appendRevision(strikeId: created.id, cityId: created.cityId, attackId: report.attackId,
+                                                           revisions: 0, figures, source: source, now: now, fresh: true, db)
                 // A strike created by this very request starts at version 1.
-                try db.execute("UPDATE strikes SET version = 1 WHERE id = ?", [strike.id])
+                try db.execute("UPDATE strikes SET version = 1 WHERE id = ?", [created.id])
+            } else {
+                preconditionFailure("a report either matched a strike or created one")
             }
+            revision = written.revision
         }
         // Read back whole, with its statements: the answer shows the strike as it now stands.
-        strike = try Self.fullStrike(strike.id, db)
-        return (ReportOutcome(strike: strike, revision: revision, matched: matched), event)
+        let strike = try Self.fullStrike(matched?.id ?? created!.id, db)
+        return (ReportOutcome(strike: strike, revision: revision, matched: matched != nil), event)
     }
 }

@@ -38,28 +38,36 @@ extension RelationalStore {
     }
 
     /// The write itself, inside a caller's transaction; `strike` must be a root.
-    /// `fresh`: the strike was created by this very transaction, so it has no history and
-    /// nothing merged into it: the toll is the new revision's alone, without a query.
-    static func appendRevision(to strike: Strike, _ figures: Figures, source: Source, now: Timestamp, fresh: Bool = false,
+    static func appendRevision(to strike: Strike, _ figures: Figures, source: Source, now: Timestamp,
+                               _ db: any SQLSession) throws -> (RevisionWrite, EventKey) {
+        try appendRevision(strikeId: strike.id, cityId: strike.city.id, attackId: strike.attackId, revisions: strike.toll.revisions,
+                           figures, source: source, now: now, fresh: false, db)
+    }
+
+    /// `appendRevision` by the strike's id, city and attack and its count of revisions, for
+    /// a writer that knows them without a `Strike` (a report's new strike). `fresh`: the
+    /// strike was created by this very transaction, so it has no history and nothing merged
+    /// into it: the toll is the new revision's alone, without a query.
+    static func appendRevision(strikeId: Int64, cityId: Int64, attackId: Int64?, revisions: Int64,
+                               _ figures: Figures, source: Source, now: Timestamp, fresh: Bool,
                                _ db: any SQLSession) throws -> (RevisionWrite, EventKey) {
         let reportedAt = figures.reportedAt ?? now
         // The new revision's seq is higher than every stored one.
         let new = RevisionFacts(seq: .max, killed: figures.killed, injured: figures.injured, reportedAt: reportedAt, recordedAt: now)
-        // A strike created in this very transaction has no merged strikes and no history.
-        let ids = fresh ? [strike.id] : try group(of: strike.id, db)
+        let ids = fresh ? [strikeId] : try group(of: strikeId, db)
         var toll: Toll
         if fresh {
             toll = Toll.derive(from: [new])
-            toll.revisions = strike.toll.revisions + 1
+            toll.revisions = revisions + 1
         } else {
-            toll = try self.toll(ofGroup: ids, adding: new, revisions: strike.toll.revisions + 1, db)
+            toll = try self.toll(ofGroup: ids, adding: new, revisions: revisions + 1, db)
         }
-        let event = try appendEvent(.revision, strike: strike, toll: toll, now: now, db)
-        try insertRevision(seq: event.seq, strikeId: strike.id, figures, reportedAt: reportedAt, source: source.id, now: now, db)
-        try storeToll(toll, on: strike.id, now: now, db)
-        try refreshStatement(root: strike.id, group: ids, source: source.id, db)
-        try refreshRange(of: strike.id, db)
-        let revision = Revision(seq: event.seq, strikeId: strike.id, killed: figures.killed, injured: figures.injured,
+        let event = try appendEvent(.revision, strikeId: strikeId, cityId: cityId, attackId: attackId, toll: toll, now: now, db)
+        try insertRevision(seq: event.seq, strikeId: strikeId, figures, reportedAt: reportedAt, source: source.id, now: now, db)
+        try storeToll(toll, on: strikeId, now: now, db)
+        try refreshStatement(root: strikeId, group: ids, source: source.id, db)
+        try refreshRange(of: strikeId, db)
+        let revision = Revision(seq: event.seq, strikeId: strikeId, killed: figures.killed, injured: figures.injured,
                                 reportedAt: reportedAt, recordedAt: now, source: source.ref, note: figures.note, voided: nil)
         return (RevisionWrite(revision: revision, toll: toll), event)
     }
