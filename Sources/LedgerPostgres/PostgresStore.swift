@@ -32,6 +32,11 @@ public final class PostgresStore: RelationalStore {
     let clock: @Sendable () -> Timestamp
     /// Grows with every commit this process makes or is told of.
     private let version = Atomic<Int>(0)
+    /// The payload of this store's own commit notifications: the store counted those
+    /// commits (and caught up) when it made them, so hearing them again changes nothing.
+    /// Counting them twice moved the data version (and every ETag built on it) a moment
+    /// after a write had already been answered.
+    private let ownTag = "store-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
     private let readNanos = Atomic<Int>(0)
     private let readCount = Atomic<Int>(0)
     private let writeNanos = Atomic<Int>(0)
@@ -163,7 +168,7 @@ public final class PostgresStore: RelationalStore {
                         // The write lock of every process: see the type's documentation.
                         _ = try c.query("SELECT seq FROM feed_head FOR UPDATE")
                         let done = try body(PostgresSession(connection: c))
-                        _ = try c.query("SELECT pg_notify($1, '')", [.text(Self.channel)])
+                        _ = try c.query("SELECT pg_notify($1, $2)", [.text(Self.channel), .text(ownTag)])
                         return done
                     }
                 }
@@ -208,6 +213,9 @@ public final class PostgresStore: RelationalStore {
         switch event {
         case .notification(let n) where n.channel == Self.citiesChannel:
             do { try reloadGazetteer() } catch { logger.warning("could not read the gazetteer again: \(error)") }
+        case .notification(let n) where n.payload == ownTag:
+            // Counted when it was made; caught up again only in case that read failed.
+            catchUp()
         case .notification:
             version.add(1, ordering: .sequentiallyConsistent)
             catchUp()

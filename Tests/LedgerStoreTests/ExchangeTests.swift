@@ -193,6 +193,29 @@ import Testing
         }
     }
 
+    /// A store's data version (what answer caches and ETags follow) moves once for a write
+    /// of its own, and stays put after: hearing its own commit again (PostgreSQL's
+    /// notification) moved it a moment after the write was answered, and an export's ETag
+    /// taken in between then never matched again. Another store's write moves it too.
+    @Test(arguments: Engine.available) func aWriteMovesTheDataVersionOnce(_ engine: Engine) throws {
+        let dir = TempDir()
+        let store = try engine.open(dir)
+        _ = try store.ingest(mayorReport, window: window)
+        Thread.sleep(forTimeInterval: 0.3)  // the first notification, and the store's own start
+        let before = store.dataVersion
+        _ = try store.ingest(mayorReport, window: window)
+        let after = store.dataVersion
+        #expect(after > before)
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(store.dataVersion == after, "a write of its own counted again later")
+        let other = try engine.reopen(dir)
+        _ = try other.ingest(mayorReport, window: window)
+        let deadline = Date().addingTimeInterval(2)
+        while Date() < deadline && store.dataVersion == after { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(store.dataVersion > after, "another store's write is noticed")
+        _ = (dir, other)
+    }
+
     /// A second process's import reaches a running store's feed within a second.
     @Test func sqliteNoticesCommitsItDidNotMake() throws {
         let dir = TempDir()
