@@ -1,3 +1,4 @@
+import Dispatch
 import HTTPTypes
 import SocketHTTP
 import Synchronization
@@ -63,20 +64,36 @@ final class AnswerCache: Sendable {
     /// Keeps `entry` unless a newer version's answers are kept already; a newer entry
     /// drops every older one.
     func store(_ entry: Entry, for key: Substring) {
-        shelf.withLock { s in
-            if entry.version < s.version { return }
+        let dropped = shelf.withLock { s -> [String: Entry] in
+            if entry.version < s.version { return [:] }
+            var dropped: [String: Entry] = [:]
             if entry.version > s.version {
+                dropped = s.entries
                 s = Shelf(version: entry.version)
             }
             // An answer larger than the whole budget is not kept at all.
-            if entry.body.count > maxBytes { return }
+            if entry.body.count > maxBytes { return dropped }
             if s.entries.count >= capacity || s.bytes + entry.body.count > maxBytes {
-                s.entries.removeAll()
+                // (Not after a new version: its shelf is empty and the entry fits.)
+                dropped = s.entries
+                s.entries = [:]
                 s.bytes = 0
             }
             if let old = s.entries.updateValue(entry, forKey: String(key)) { s.bytes -= old.body.count }
             s.bytes += entry.body.count
+            return dropped
         }
+        if !dropped.isEmpty { Self.discard(dropped) }
+    }
+
+    /// A full shelf holds thousands of answers (each a body, an ETag, a head): freeing them
+    /// took milliseconds, and it was done under the shelf's lock, on an event loop, so
+    /// every loop's next lookup waited for it too. The shelf is swapped out under the lock
+    /// and freed on a thread of its own, where it holds up no request.
+    private static let discarder = DispatchQueue(label: "strikeledger.answer-cache.discard", qos: .utility)
+
+    private static func discard(_ entries: [String: Entry]) {
+        discarder.async { withExtendedLifetime(entries) {} }
     }
 
     /// Answers kept and the bytes of their bodies.

@@ -1,5 +1,6 @@
 import Testing
 @testable import LedgerAPI
+import SocketHTTP
 
 /// The answer cache keeps only answers that can still be served: those of the newest
 /// version, within its count and byte bounds.
@@ -47,5 +48,28 @@ import Testing
         #expect(cache.answer(for: "huge"[...], at: 1) == nil)
         #expect(cache.answer(for: "small"[...], at: 1) != nil)
         #expect(cache.size.bytes == 100)
+    }
+
+    @Test("answers dropped from a full shelf or by a newer version are freed (on the discarding thread)")
+    func droppedAnswersAreFreed() async throws {
+        let cache = AnswerCache(capacity: 4, maxBytes: 1_000)
+        weak var byCount: GzipCache?
+        weak var byVersion: GzipCache?
+        do {
+            let first = entry(1)
+            byCount = first.gzip
+            cache.store(first, for: "a"[...])
+            for i in 0..<4 { cache.store(entry(1), for: "b\(i)"[...]) }  // the fifth answer empties the shelf
+            #expect(cache.answer(for: "a"[...], at: 1) == nil)
+            let kept = entry(1)
+            byVersion = kept.gzip
+            cache.store(kept, for: "c"[...])
+            cache.store(entry(2), for: "d"[...])
+            #expect(cache.size.answers == 1)
+        }
+        // Freed by the discarding thread: wait for it, a second at most.
+        for _ in 0..<100 where byCount != nil || byVersion != nil { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(byCount == nil, "the answers of a full shelf are freed")
+        #expect(byVersion == nil, "the answers of an older version are freed")
     }
 }
