@@ -83,14 +83,18 @@ final class AnswerCache: Sendable {
             s.bytes += entry.body.count
             return dropped
         }
-        if !dropped.isEmpty { Self.discard(dropped) }
+        // A few answers are freed here, after the lock; many on the discarding thread.
+        if dropped.count > Self.freedInline { Self.discard(dropped) }
     }
 
     /// A full shelf holds thousands of answers (each a body, an ETag, a head): freeing them
     /// took milliseconds, and it was done under the shelf's lock, on an event loop, so
     /// every loop's next lookup waited for it too. The shelf is swapped out under the lock
-    /// and freed on a thread of its own, where it holds up no request.
+    /// and freed on a thread of its own, where it holds up no request. A shelf of a few
+    /// answers (under steady writes, each write drops the few answers read since the
+    /// last) is freed where it was dropped: a hand-off would cost more than the freeing.
     private static let discarder = DispatchQueue(label: "strikeledger.answer-cache.discard", qos: .utility)
+    private static let freedInline = 64
 
     private static func discard(_ entries: [String: Entry]) {
         discarder.async { withExtendedLifetime(entries) {} }

@@ -52,21 +52,30 @@ import SocketHTTP
 
     @Test("answers dropped from a full shelf or by a newer version are freed (on the discarding thread)")
     func droppedAnswersAreFreed() async throws {
-        let cache = AnswerCache(capacity: 4, maxBytes: 1_000)
+        // 100 answers a shelf: more than are freed inline, so the discarding thread frees them.
+        let cache = AnswerCache(capacity: 100, maxBytes: 1_000_000)
         weak var byCount: GzipCache?
         weak var byVersion: GzipCache?
+        weak var few: GzipCache?
         do {
             let first = entry(1)
             byCount = first.gzip
             cache.store(first, for: "a"[...])
-            for i in 0..<4 { cache.store(entry(1), for: "b\(i)"[...]) }  // the fifth answer empties the shelf
+            for i in 0..<100 { cache.store(entry(1), for: "b\(i)"[...]) }  // the 101st answer empties the shelf
             #expect(cache.answer(for: "a"[...], at: 1) == nil)
             let kept = entry(1)
             byVersion = kept.gzip
             cache.store(kept, for: "c"[...])
-            cache.store(entry(2), for: "d"[...])
+            for i in 0..<99 { cache.store(entry(1), for: "d\(i)"[...]) }
+            cache.store(entry(2), for: "e"[...])
             #expect(cache.size.answers == 1)
+            // A shelf of a few answers, dropped by a newer version, is freed at once.
+            let small = entry(2)
+            few = small.gzip
+            cache.store(small, for: "f"[...])
+            cache.store(entry(3), for: "g"[...])
         }
+        #expect(few == nil, "a few answers are freed where they were dropped")
         // Freed by the discarding thread: wait for it, a second at most.
         for _ in 0..<100 where byCount != nil || byVersion != nil { try await Task.sleep(for: .milliseconds(10)) }
         #expect(byCount == nil, "the answers of a full shelf are freed")
