@@ -12,6 +12,10 @@ usage: import_floor.py SOURCE.sqlite EMPTY.sqlite MODE [ROWS]
           many   - 32-row INSERTs per table, as NewStrikeBatch writes them
           lookup - `many`, plus the import's two lookups a row (natural key, window)
           nofk   - `many` with foreign keys off (what their checks cost)
+          blobkey - `many` with import_keys.key a 32-byte BLOB instead of 64 hex characters
+          noidx2 - `many` without strikes_time and strikes_local_date (what two indexes cost)
+          idxafter - `many` with the five tables' secondary indexes dropped first and made
+                   again at the end (the time includes making them)
 Prints rows, user and system CPU seconds of this process while writing, wall seconds, µs of user CPU a row.
 """
 import os
@@ -57,6 +61,17 @@ def main():
     for p in ("journal_mode = WAL", "synchronous = FULL", "cache_size = -16384",
               "foreign_keys = " + ("OFF" if mode == "nofk" else "ON"), "temp_store = MEMORY"):
         db.execute("PRAGMA " + p)
+    secondary = [r for r in db.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN "
+        "('strikes', 'change_events', 'revisions', 'strike_statements', 'import_keys')")]
+    if mode == "blobkey":
+        db.execute("DROP TABLE import_keys")
+        db.execute("CREATE TABLE import_keys (key BLOB PRIMARY KEY, strike_id INTEGER NOT NULL REFERENCES strikes(id), "
+                   "revision_seq INTEGER, created_at INTEGER NOT NULL)")
+        rows["import_keys"] = [(bytes.fromhex(r[0]),) + tuple(r[1:]) for r in rows["import_keys"]]
+    if mode == "noidx2":
+        db.execute("DROP INDEX strikes_time")
+        db.execute("DROP INDEX strikes_local_date")
     db.execute("BEGIN")
     for s in sources:
         db.execute(f"INSERT OR IGNORE INTO sources VALUES ({', '.join('?' * len(s))})", s)
@@ -64,10 +79,13 @@ def main():
     one = {t: f"INSERT INTO {t} ({', '.join(c)}) VALUES ({', '.join('?' * len(c))})" for t, c in TABLES.items()}
     many = {t: f"INSERT INTO {t} ({', '.join(c)}) VALUES " + ", ".join([f"({', '.join('?' * len(c))})"] * CHUNK)
             for t, c in TABLES.items()}
-    keyq = "SELECT 1 FROM import_keys WHERE key = ?"
+    keyq = "SELECT 1 FROM import_keys WHERE key = ?"  # (the `lookup` mode only)
     windowq = "SELECT 1 FROM strikes WHERE city_id = ? AND merged_into IS NULL AND occurred_at BETWEEN ? AND ?"
     window = 3600
     r0, wall0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+    if mode == "idxafter":
+        for name, _ in secondary:
+            db.execute(f"DROP INDEX {name}")
     for b in range(0, n, BATCH):
         db.execute("BEGIN IMMEDIATE")
         end = min(b + BATCH, n)
@@ -90,6 +108,11 @@ def main():
                         for r in rows[t][c:stop]:
                             db.execute(one[t], r)
         db.execute("UPDATE feed_head SET seq = ?", (rows["change_events"][end - 1][0],))
+        db.execute("COMMIT")
+    if mode == "idxafter":
+        db.execute("BEGIN IMMEDIATE")
+        for _, sql in secondary:
+            db.execute(sql)
         db.execute("COMMIT")
     r1, wall = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter() - wall0
     user, system = r1.ru_utime - r0.ru_utime, r1.ru_stime - r0.ru_stime
