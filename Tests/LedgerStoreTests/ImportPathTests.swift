@@ -119,6 +119,64 @@ import Testing
         }
     }
 
+    /// A batch's natural keys are looked up `ImportKeyLookup.chunk` at a time: a key stored
+    /// by an earlier batch is skipped wherever it falls (any chunk, the padded last one), and
+    /// so is a key seen earlier in the same batch, in the same chunk or an earlier one, held
+    /// by the short path or written by the report path; a refused row's key stays free.
+    @Test(arguments: Engine.available) func naturalKeysAreLookedUpAChunkAtATime(_ engine: Engine) throws {
+        try withStore(engine) { store, clock, _ in
+            clock.advance(60)
+            let start = ts("2001-01-01T10:00:00Z")
+            var day = 0
+            func item(_ key: String, source: SourceSpec = .inline(Self.named[0])) -> ImportItem {
+                day += 1
+                let city = [kyivId, kharkivId, odesaId][day % 3]
+                return ImportItem(line: day, report: Report(city: .id(city), occurredAt: start.adding(seconds: Int64(day) * 86_400),
+                                                            source: source, killed: 1),
+                                  key: key, alwaysNew: day % 2 == 0, moreSources: [])
+            }
+            let chunk = ImportKeyLookup.chunk
+            // First batch: more than a chunk; "k10" again in the second chunk, "k270" again in
+            // the same chunk, and "k5" again after it went by the report path (a source by id).
+            let sourceId = try store.findOrCreateSource(Self.named[1]).0.id
+            var first = (0..<(chunk + 50)).map { item("k\($0)") }
+            first[5] = item("k5", source: .id(sourceId))
+            first[chunk + 10] = item("k10")
+            first[chunk + 30] = item("k270")
+            first.append(item("k5"))
+            let a = try store.importRows(first, window: window, dryRun: false)
+            let skippedA = Set(a.indices.filter { a[$0] == .skipped })
+            #expect(skippedA == [chunk + 10, chunk + 30, chunk + 50])
+            #expect(a.filter { if case .created = $0 { true } else { false } }.count == chunk + 50 - 2)
+
+            // Second batch: every stored key (skipped) between new ones, a new one twice,
+            // and a refused row (an unknown source id) whose key comes again and is tried again.
+            let stored = (0..<(chunk + 50)).filter { $0 != chunk + 10 && $0 != chunk + 30 }
+            var second: [ImportItem] = []
+            for (j, i) in stored.enumerated() { second.append(item("k\(i)")); second.append(item("n\(j)")) }
+            let n = stored.count
+            second.append(item("n7"))
+            second.append(item("bad", source: .id(999_999)))
+            second.append(item("bad"))
+            let b = try store.importRows(second, window: window, dryRun: false)
+            for (j, i) in stored.enumerated() {
+                #expect(b[2 * j] == .skipped, "k\(i)")
+                if case .created = b[2 * j + 1] {} else { Issue.record("n\(j): \(b[2 * j + 1])") }
+            }
+            #expect(b[2 * n] == .skipped)
+            if case .refused = b[2 * n + 1] {} else { Issue.record("bad: \(b[2 * n + 1])") }
+            if case .created = b[2 * n + 2] {} else { Issue.record("bad again: \(b[2 * n + 2])") }
+
+            // A dry run finds the same and keeps nothing; the whole second batch again skips everything.
+            let keys = try dump(store)["import_keys"]?.count
+            #expect(keys == 2 * n + 1)
+            #expect(try store.importRows([item("dry"), item("dry"), item("k1")], window: window, dryRun: true).map { $0 == .skipped }
+                    == [false, true, true])
+            #expect(try dump(store)["import_keys"]?.count == keys)
+            #expect(try store.importRows(second, window: window, dryRun: false).allSatisfy { $0 == .skipped })
+        }
+    }
+
     /// The comparison above holds only if the short path is taken: it is, for every row
     /// but the one that matches a stored strike, and for none named by source id.
     @Test(arguments: Engine.available) func theShortPathTakesRowsThatMakeAStrike(_ engine: Engine) throws {

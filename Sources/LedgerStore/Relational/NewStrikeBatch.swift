@@ -16,9 +16,9 @@ import LedgerModel
 ///
 /// The rows must be written before anything reads the tables they go to: `flush` before a
 /// row takes the report path, and at the end of the batch. Reads that the short path makes
-/// itself see the held rows here: their natural keys (a duplicate row is skipped) and their
-/// cities and instants (a row within the window of one of them matches it, so it takes the
-/// report path after a flush). Rows go in in the order they came, table by table, so every
+/// itself see the held rows here: their cities and instants (a row within the window of one
+/// of them matches it, so it takes the report path after a flush). Their natural keys are
+/// kept by `importRows` with every key the batch wrote (a duplicate row is skipped). Rows go in in the order they came, table by table, so every
 /// table holds what one statement per row would have written.
 struct NewStrikeBatch {
     /// Rows per multi-row statement; fewer left at a flush go in one statement each.
@@ -31,7 +31,6 @@ struct NewStrikeBatch {
     private var keys: [any SQLBindable] = []
     private var held: [EventKey] = []
     private var places: [(cityId: Int64, at: Int64)] = []
-    private var naturalKeys: Set<String> = []
     /// The next strike id and seq to give; nil until taken from the database after a flush.
     private var nextId: Int64?
     private var nextSeq: Int64?
@@ -40,9 +39,6 @@ struct NewStrikeBatch {
 
     var isEmpty: Bool { held.isEmpty }
     var isFull: Bool { held.count >= Self.chunk }
-
-    /// True when a held row has this natural key.
-    func holds(key: String) -> Bool { naturalKeys.contains(key) }
 
     /// True when a held strike lies in the city within `window` seconds of `at`.
     func holdsStrike(cityId: Int64, near at: Int64, window: Int64) -> Bool {
@@ -82,7 +78,6 @@ struct NewStrikeBatch {
         keys += [key, strikeId, revisionSeq, now.seconds] as [any SQLBindable]
         held.append(eventKey)
         places.append((eventKey.cityId, occurredAt))
-        naturalKeys.insert(key)
     }
 
     /// Writes the held rows, their webhook deliveries and the feed's counter.

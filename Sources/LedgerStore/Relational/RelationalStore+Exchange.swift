@@ -160,9 +160,13 @@ extension RelationalStore {
                 var events: [EventKey] = []
                 var sources = SourceCache()
                 var newStrikes = NewStrikeBatch()
+                // The batch's natural keys already stored, read a chunk of keys a query, and
+                // those this batch has written so far (a row's duplicate later in the batch
+                // is skipped; a refused row's key is not written, so its duplicate is tried).
+                let stored = try ImportKeyLookup.stored(items, db)
+                var written = Set<String>(minimumCapacity: items.count)
                 for item in items {
-                    let known = try newStrikes.holds(key: item.key) || db.exists("SELECT 1 FROM import_keys WHERE key = ?", [item.key])
-                    if known {
+                    if stored.contains(item.key) || written.contains(item.key) {
                         outcomes.append(.skipped)
                         continue
                     }
@@ -171,6 +175,7 @@ extension RelationalStore {
                     if let city, let (strikeId, event) = try Self.importNewStrike(item, city: city, window: window, now: now,
                                                                                  sources: &sources, into: &newStrikes, db) {
                         events.append(event)
+                        written.insert(item.key)
                         outcomes.append(.created(strikeId: strikeId, revision: true))
                         if newStrikes.isFull { try newStrikes.flush(Self.self, now: now, db) }
                         continue
@@ -185,6 +190,7 @@ extension RelationalStore {
                         try Self.insertImportKey(item.key, strikeId: outcome.strike.id, revisionSeq: outcome.revision?.seq,
                                                  now: now, db)
                         try db.execute("RELEASE SAVEPOINT import_row")
+                        written.insert(item.key)
                         if let event { events.append(event) }
                         let revision = outcome.revision != nil
                         outcomes.append(outcome.matched ? .matched(strikeId: outcome.strike.id, revision: revision)
@@ -236,11 +242,12 @@ extension RelationalStore {
               case .inline(let named) = report.source, let zone = Zone(city.timezone) else { return nil }
         if !item.alwaysNew {
             if batch.holdsStrike(cityId: city.id, near: at.seconds, window: window) { return nil }
-            if try db.exists("""
-                SELECT 1 FROM strikes WHERE city_id = ? AND merged_into IS NULL AND occurred_at BETWEEN ? AND ?
-                """, [city.id, at.seconds - window, at.seconds + window]) {
-                return nil
-            }
+            // Read in place (`exists` would make an array of rows).
+            var near = false
+            try db.forEachRow("""
+                SELECT 1 FROM strikes WHERE city_id = ? AND merged_into IS NULL AND occurred_at BETWEEN ? AND ? LIMIT 1
+                """, [city.id, at.seconds - window, at.seconds + window]) { _ in near = true; return false }
+            if near { return nil }
         }
         let source = try sources.id(of: named) { try findOrCreateSource(named, now: now, db).0.id }
         for s in item.moreSources { _ = try sources.id(of: s) { try findOrCreateSource(s, now: now, db).0.id } }
@@ -268,14 +275,47 @@ extension RelationalStore {
     }
 }
 
+/// The natural keys of an import batch that are stored already: one query per `chunk` keys
+/// (`key IN (...)`) instead of one lookup a row. Every query has `chunk` parameters, the
+/// last chunk's padded with its own first key, so there is one statement to prepare.
+enum ImportKeyLookup {
+    /// Keys a query: divides the command's batches (2,000) and is the server's (250).
+    static let chunk = 250
+    static let sql = "SELECT key FROM import_keys WHERE key IN ("
+        + Array(repeating: "?", count: chunk).joined(separator: ", ") + ")"
+
+    static func stored(_ items: [ImportItem], _ db: any SQLSession) throws -> Set<String> {
+        var stored = Set<String>()
+        var arguments: [any SQLBindable] = []
+        arguments.reserveCapacity(chunk)
+        var start = items.startIndex
+        while start < items.endIndex {
+            let end = min(start + chunk, items.endIndex)
+            arguments.removeAll(keepingCapacity: true)
+            for i in start..<end { arguments.append(items[i].key) }
+            while arguments.count < chunk { arguments.append(items[start].key) }
+            try db.forEachRow(sql, arguments) { row in
+                stored.insert(row.text(0))
+                return true
+            }
+            start = end
+        }
+        return stored
+    }
+}
+
 /// The ids of the sources an import batch has named, found or created once per batch
 /// (a batch is one transaction, so an id found here cannot be rolled back under it).
 struct SourceCache {
-    private var ids: [String: Int64] = [:]
+    /// Sources are matched by kind, name and url, a missing url as an empty one (as
+    /// `findOrCreateSource` does).
+    private struct Key: Hashable {
+        let kind: String, name: String, url: String
+    }
+    private var ids: [Key: Int64] = [:]
 
     mutating func id(of source: NewSource, orCreate create: () throws -> Int64) rethrows -> Int64 {
-        // Sources are matched by kind, name and url (as `findOrCreateSource` does); no stored text holds U+0000.
-        let key = "\(source.kind.rawValue)\u{0}\(source.name)\u{0}\(source.url ?? "")"
+        let key = Key(kind: source.kind.rawValue, name: source.name, url: source.url ?? "")
         if let id = ids[key] { return id }
         let id = try create()
         ids[key] = id
