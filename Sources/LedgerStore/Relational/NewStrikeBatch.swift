@@ -18,8 +18,9 @@ import LedgerModel
 /// row takes the report path, and at the end of the batch. Reads that the short path makes
 /// itself see the held rows here: their cities and instants (a row within the window of one
 /// of them matches it, so it takes the report path after a flush). Their natural keys are
-/// kept by `importRows` with every key the batch wrote (a duplicate row is skipped). Rows go in in the order they came, table by table, so every
-/// table holds what one statement per row would have written.
+/// kept by `importRows` with every key the batch wrote (a duplicate row is skipped). Rows
+/// go in in the order they came, table by table, so every table holds what one statement
+/// per row would have written.
 struct NewStrikeBatch {
     /// Rows per multi-row statement; fewer left at a flush go in one statement each.
     static let chunk = 32
