@@ -131,7 +131,7 @@ public struct CSVRecordWriter {
     /// A number as Swift prints it (the shortest form that reads back the same).
     public mutating func double(_ v: Double?) {
         separate()
-        if let v { bytes.append(contentsOf: String(v).utf8) }
+        if let v { DoubleText.append(v, to: &bytes) }
     }
 
     /// An RFC 3339 instant in UTC.
