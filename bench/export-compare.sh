@@ -23,10 +23,10 @@ for fmt in csv revisions geojson acled; do
   for args in "" "--city $city" "--date $day" "--from $from --to $to" "--from ${from}T00:00:00Z --to ${to}T12:00:00Z" \
               "--as-of $asof" "--include-merged" "--include-merged --as-of $asof" "--city $city2 --from $from"; do
     # shellcheck disable=SC2086
-    "$old" export --db "$db" --format $fmt $args -o "$work/old" 2>"$work/old.err"; a=$?
+    "$old" export --db "$db" --format $fmt $args -o "$work/old.out" 2>"$work/old.err"; a=$?
     # shellcheck disable=SC2086
-    "$new" export --db "$db" --format $fmt $args -o "$work/new" 2>"$work/new.err"; b=$?
-    if [ $a = $b ] && cmp -s "$work/old" "$work/new"; then note same "cli $fmt [$args]" "$(wc -c <"$work/new")"; else note diff "cli $fmt [$args] (exit $a $b)"; fi
+    "$new" export --db "$db" --format $fmt $args -o "$work/new.out" 2>"$work/new.err"; b=$?
+    if [ $a = $b ] && cmp -s "$work/old.out" "$work/new.out"; then note same "cli $fmt [$args]" "$(wc -c <"$work/new.out")"; else note diff "cli $fmt [$args] (exit $a $b)"; fi
   done
 done
 serve() {  # BIN -> sets pid, base
