@@ -121,28 +121,41 @@ public struct CSVRecordWriter {
         CSV.quoteField(startingAt: start, in: &bytes)
     }
 
+    /// A field that `body` writes at a pointer (at most `maximum` bytes, never quoted),
+    /// appended with its separating comma at once; `body` returns how many bytes it wrote.
+    @inline(__always)
+    private mutating func unquoted(upTo maximum: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        let comma = !first
+        first = false
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maximum + 1) { room in
+            let p = room.baseAddress!
+            if comma { p[0] = UInt8(ascii: ",") }
+            let n = (comma ? 1 : 0) + body(p + (comma ? 1 : 0))
+            bytes.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
+        }
+    }
+
     public mutating func int(_ v: Int64?) {
-        separate()
-        if let v { CSV.appendInteger(v, to: &bytes) }
+        guard let v else { return separate() }
+        unquoted(upTo: 20) { writeDecimal(v, at: $0) }
     }
 
     public mutating func int(_ v: Int?) { int(v.map(Int64.init)) }
 
     /// A number as Swift prints it (the shortest form that reads back the same).
     public mutating func double(_ v: Double?) {
-        separate()
-        if let v { bytes.append(contentsOf: String(v).utf8) }
+        guard let v else { return separate() }
+        unquoted(upTo: DoubleText.maxLength) { DoubleText.write(v, at: $0) }
     }
 
     /// An RFC 3339 instant in UTC.
     public mutating func instant(_ v: Timestamp?) {
-        separate()
-        v?.writeRFC3339(to: &bytes)
+        guard let v else { return separate() }
+        unquoted(upTo: Timestamp.maxRFC3339Length) { v.writeRFC3339(at: $0) }
     }
 
     public mutating func date(_ v: CivilDate) {
-        separate()
-        v.write(to: &bytes)
+        unquoted(upTo: CivilDate.maxWrittenLength) { v.write(at: $0) }
     }
 
     /// `count` empty fields.

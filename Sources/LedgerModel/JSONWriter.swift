@@ -123,7 +123,11 @@ public struct JSONWriter: Sendable {
     public mutating func int(_ v: Int) { int(Int64(v)) }
     public mutating func double(_ v: Double) {
         if v.isFinite, v == v.rounded(), abs(v) < 1e15 { int(Int64(v)) }
-        else if v.isFinite { ascii(String(v)) }
+        else if v.isFinite {
+            // `description`'s text, written in place (see `DoubleText`).
+            write(upTo: DoubleText.maxLength, separated: true) { p in DoubleText.write(v, at: p) }
+            needsComma = true
+        }
         else { null() }
     }
     public mutating func string(_ v: String) {

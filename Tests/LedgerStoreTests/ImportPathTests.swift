@@ -235,4 +235,44 @@ import Testing
             #expect(now[c.id] == ["State Emergency Service"])
         }
     }
+
+    /// The export reads a root's sources in its page's query, a row per statement, and a
+    /// full page leaves its last strike for the next: every page size must give the same
+    /// strikes with the same names as the walk, including a strike with more statements
+    /// than a page holds and two sources of one name.
+    @Test(arguments: Engine.available) func pagesOfStatementsGiveEveryStrikeItsSources(_ engine: Engine) throws {
+        try withStore(engine) { store, clock, _ in
+            let sameName = SourceSpec.inline(NewSource(name: "Vitali Klitschko", kind: .media))
+            var ids: [Int64] = []
+            for i in 0..<7 {
+                let s = try store.ingest(Report(city: .id(i % 2 == 0 ? kyivId : odesaId), occurredAt: Timestamp(seconds: ts("2025-10-10T09:00:00Z").seconds + Int64(i) * 60),
+                                                source: rescuers, killed: Int64(i)), window: 0).strike
+                let more = [mayor, president, sameName, airForce].prefix(i % 5)
+                for source in more { _ = try store.appendRevision(toStrike: s.id, Figures(killed: Int64(i + 1), injured: nil, source: source)) }
+                ids.append(s.id)
+            }
+            clock.advance(60)
+            _ = try store.merge(strike: ids[5], into: ids[4])
+            clock.advance(60)
+            func exported(_ pageSize: Int, includeMerged: Bool) throws -> [Int64: [String]] {
+                var q = ExportQuery(); q.pageSize = pageSize; q.includeMerged = includeMerged
+                var out: [Int64: [String]] = [:], order: [Int64] = []
+                try store.exportStrikes(q) { e in out[e.strike.id] = e.sources; order.append(e.strike.id); return true }
+                #expect(order.count == Set(order).count, "each strike once (page size \(pageSize))")
+                return out
+            }
+            let relational = try #require(store as? any RelationalStore)
+            let S = type(of: relational)
+            let page = try ids.map { try store.strike(id: $0) }
+            let walked = try relational.read { db in try S.sourceNames(of: page, knownAt: store.now, db) }
+            for includeMerged in [false, true] {
+                let whole = try exported(1000, includeMerged: includeMerged)
+                #expect(whole.count == (includeMerged ? 7 : 6))
+                for (id, names) in whole { #expect(names == (walked[id] ?? []), "strike \(id)") }
+                #expect(whole[ids[4]]?.contains("Volodymyr Zelensky") == true)
+                #expect(whole[ids[3]] == ["State Emergency Service", "Vitali Klitschko", "Volodymyr Zelensky"], "one name for two sources")
+                for size in [1, 2, 3, 4, 5] { #expect(try exported(size, includeMerged: includeMerged) == whole, "page size \(size)") }
+            }
+        }
+    }
 }

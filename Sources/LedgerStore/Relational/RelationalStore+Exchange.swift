@@ -3,12 +3,28 @@ import LedgerModel
 extension RelationalStore {
     /// The strikes an export covers, in `(occurred_at, id)` order, from one snapshot: a page
     /// of `pageSize` strikes at a time (keyset pagination), so memory stays flat.
+    ///
+    /// As things stand (no `asOf`), the page's query also reads the source of each of a
+    /// root's statements (one row per statement, `LEFT JOIN strike_statements`), so a page
+    /// costs one query; the sources' names come from a cache filled once per source id.
+    /// The limit counts those rows: when a page is full, its last strike may lack some of
+    /// its statements, so it is left for the next page.
     public func exportStrikes(_ q: ExportQuery, _ each: (ExportedStrike) -> Bool) throws(StoreError) {
         let gazetteer = self.gazetteer
+        let joined = q.asOf == nil
         try read { db in
             var after: (Int64, Int64)? = nil
+            var names = SourceNameCache()
+            var page: [Strike] = []
+            page.reserveCapacity(q.pageSize)
+            // The source ids of `page[i]`'s statements are `sourceIds[starts[i]..<starts[i + 1]]`.
+            var sourceIds: [Int64] = [], starts: [Int] = []
             while true {
-                var sql = "SELECT \(Self.strikeColumns) FROM strikes s JOIN cities c ON c.id = s.city_id WHERE TRUE"
+                var sql = "SELECT \(Self.strikeColumns)"
+                sql += joined ? ", st.source_id" : ""
+                sql += " FROM strikes s JOIN cities c ON c.id = s.city_id"
+                sql += joined ? " LEFT JOIN strike_statements st ON st.strike_id = s.id AND s.merged_into IS NULL" : ""
+                sql += " WHERE TRUE"
                 var args: [any SQLBindable] = []
                 q.appendConditions(to: &sql, &args, from: after?.0)
                 if let t = q.asOf {
@@ -24,9 +40,31 @@ extension RelationalStore {
                 }
                 sql += " ORDER BY s.occurred_at, s.id LIMIT ?"
                 args.append(q.pageSize)
-                var page: [Strike] = []
-                page.reserveCapacity(q.pageSize)
-                try db.forEachRow(sql, args) { row in page.append(Self.strike(row)); return true }
+                page.removeAll(keepingCapacity: true)
+                sourceIds.removeAll(keepingCapacity: true)
+                starts.removeAll(keepingCapacity: true)
+                var rowCount = 0
+                try db.forEachRow(sql, args) { row in
+                    rowCount += 1
+                    if !joined || page.last?.id != row.int64(0) {
+                        page.append(Self.strike(row))
+                        starts.append(sourceIds.count)
+                    }
+                    if joined, let source = row.optionalInt64(Self.strikeColumnCount) { sourceIds.append(source) }
+                    return true
+                }
+                let full = rowCount == q.pageSize
+                // A full page's last strike may have more statements than the page held.
+                var lastIncomplete = false
+                if joined && full {
+                    if page.count > 1 {
+                        page.removeLast()
+                        sourceIds.removeSubrange(starts.removeLast()...)
+                    } else {
+                        lastIncomplete = true
+                    }
+                }
+                starts.append(sourceIds.count)
                 guard let last = page.last else { return }
                 after = (last.occurredAt.seconds, last.id)
                 if let t = q.asOf {
@@ -39,13 +77,24 @@ extension RelationalStore {
                         }
                     }
                 }
-                let sources = try Self.sourceNames(of: page, knownAt: q.asOf, db)
-                for s in page {
+                // The strikes whose names the join did not give: merged ones (their group's
+                // revisions), all of them as known at `asOf`, and a lone strike with more
+                // statements than a page.
+                let walked = page.filter { !joined || $0.mergedInto != nil || lastIncomplete }
+                let walkedSources = walked.isEmpty ? [:] : try Self.sourceNames(of: walked, knownAt: q.asOf, db)
+                if joined { try names.load(sourceIds, db) }
+                for (i, s) in page.enumerated() {
                     let city = gazetteer.cities[s.city.id]
                         ?? City(id: s.city.id, name: s.city.name, country: "", region: nil, timezone: "UTC", latitude: 0, longitude: 0)
-                    guard each(ExportedStrike(strike: s, city: city, sources: sources[s.id] ?? [])) else { return }
+                    let sources: [String]
+                    if !joined || s.mergedInto != nil || lastIncomplete {
+                        sources = walkedSources[s.id] ?? []
+                    } else {
+                        sources = names.distinctNames(sourceIds[starts[i]..<starts[i + 1]])
+                    }
+                    guard each(ExportedStrike(strike: s, city: city, sources: sources)) else { return }
                 }
-                if page.count < q.pageSize { return }
+                if !full { return }
             }
         }
     }
@@ -92,15 +141,12 @@ extension RelationalStore {
                 names[row[0] as Int64, default: []].append(row[1])
             }
         }
-        for (k, v) in names where v.count > 1 {
-            // Sorted by their bytes, then each name once (a strike has a few; no hashing).
-            let sorted = v.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-            var distinct = [sorted[0]]
-            for name in sorted.dropFirst() where name != distinct[distinct.count - 1] { distinct.append(name) }
-            names[k] = distinct
-        }
+        for (k, v) in names where v.count > 1 { names[k] = SourceNameCache.distinctSorted(v) }
         return names
     }
+
+    /// How many columns `strikeColumns` has (the export's source id follows them).
+    static var strikeColumnCount: Int { 24 }
 
     /// The revisions of the strikes an export covers, in seq order, voided ones marked,
     /// from one snapshot, a page at a time.
@@ -113,10 +159,10 @@ extension RelationalStore {
                 // page costs its own rows, instead of sorting all the range's revisions
                 // again for every page. One city: its strikes are few enough to go first.
                 let strikes = q.cityId == nil ? "CROSS JOIN strikes s" : "JOIN strikes s"
+                // The columns `exportedRevision(_:)` reads, by position.
                 var sql = """
-                    SELECT r.*, src.name AS source_name, src.kind AS source_kind, src.url AS source_url,
-                      v.voided_at, v.reason AS void_reason, s.occurred_at AS strike_occurred_at, c.id AS city_id,
-                      c.name AS city_name
+                    SELECT r.seq, r.strike_id, r.killed, r.injured, r.reported_at, r.recorded_at, r.source_id, r.note,
+                      src.name, src.kind, src.url, v.voided_at, v.reason, s.occurred_at, c.id, c.name
                     FROM revisions r \(strikes) JOIN sources src ON src.id = r.source_id
                     LEFT JOIN revision_voids v ON v.revision_seq = r.seq
                     JOIN cities c ON c.id = s.city_id
@@ -133,19 +179,31 @@ extension RelationalStore {
                 }
                 sql += " ORDER BY r.seq LIMIT ?"
                 args.append(q.pageSize)
-                let rows = try db.rows(sql, args)
-                guard let last = rows.last else { return }
-                after = last["seq"]
-                for row in rows {
-                    var r = Self.revision(row)
-                    if let t = q.asOf, let v = r.voided, v.at > t { r.voided = nil }
-                    let e = ExportedRevision(revision: r, city: CityRef(id: row["city_id"], name: row["city_name"]),
-                                             occurredAt: row.timestamp("strike_occurred_at"), sourceURL: row["source_url"])
-                    guard each(e) else { return }
+                // Each row is handed on as it is read (in place on SQLite): `each` runs no statement.
+                var count = 0, open = true
+                try db.forEachRow(sql, args) { row in
+                    count += 1
+                    var e = Self.exportedRevision(row)
+                    after = e.revision.seq
+                    if let t = q.asOf, let v = e.revision.voided, v.at > t { e.revision.voided = nil }
+                    open = each(e)
+                    return open
                 }
-                if rows.count < q.pageSize { return }
+                if !open || count < q.pageSize { return }
             }
         }
+    }
+
+    /// A revision of the export from a row of its query's columns, by position.
+    static func exportedRevision(_ row: SQLRowReader) -> ExportedRevision {
+        let voidedAt = row.optionalInt64(11)
+        let revision = Revision(
+            seq: row.int64(0), strikeId: row.int64(1), killed: row.optionalInt64(2), injured: row.optionalInt64(3),
+            reportedAt: Timestamp(seconds: row.int64(4)), recordedAt: Timestamp(seconds: row.int64(5)),
+            source: SourceRef(id: row.int64(6), name: row.text(8), kind: Source.Kind(rawValue: row.text(9)) ?? .other),
+            note: row[7], voided: voidedAt.map { Voiding(at: Timestamp(seconds: $0), reason: row[12]) })
+        return ExportedRevision(revision: revision, city: CityRef(id: row.int64(14), name: row.text(15)),
+                                occurredAt: Timestamp(seconds: row.int64(13)), sourceURL: row[10])
     }
 
     /// Writes a batch of import rows in one transaction; see `LedgerStore.importRows`.
@@ -320,5 +378,47 @@ struct SourceCache {
         let id = try create()
         ids[key] = id
         return id
+    }
+}
+
+/// The names of the sources an export has met, by id, read once per id (a page's new ids
+/// in one query). Bounded: past `limit` names it starts again.
+struct SourceNameCache {
+    private var names: [Int64: String] = [:]
+    private let limit = 50_000
+
+    /// Reads the names of the ids not known yet.
+    mutating func load(_ ids: [Int64], _ db: any SQLSession) throws {
+        var missing = ids.filter { names[$0] == nil }
+        guard !missing.isEmpty else { return }
+        if names.count + missing.count > limit {
+            names.removeAll()
+            missing = ids
+        }
+        missing.sort()
+        var distinct: [Int64] = []
+        for id in missing where distinct.last != id { distinct.append(id) }
+        let marks = Array(repeating: "?", count: distinct.count).joined(separator: ",")
+        try db.forEachRow("SELECT id, name FROM sources WHERE id IN (\(marks))", distinct) { row in
+            names[row.int64(0)] = row.text(1)
+            return true
+        }
+    }
+
+    /// The names of `ids` (loaded), distinct, sorted by their bytes.
+    func distinctNames(_ ids: ArraySlice<Int64>) -> [String] {
+        switch ids.count {
+        case 0: return []
+        case 1: return [names[ids[ids.startIndex]] ?? ""]
+        default: return Self.distinctSorted(ids.map { names[$0] ?? "" })
+        }
+    }
+
+    /// The names sorted by their bytes, then each name once (a strike has a few; no hashing).
+    static func distinctSorted(_ v: [String]) -> [String] {
+        let sorted = v.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        var distinct = [sorted[0]]
+        for name in sorted.dropFirst() where name != distinct[distinct.count - 1] { distinct.append(name) }
+        return distinct
     }
 }

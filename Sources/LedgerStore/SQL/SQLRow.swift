@@ -49,7 +49,12 @@ public struct SQLRowReader {
     public init(_ source: any SQLColumnReader) { self.source = source }
 
     public subscript<T: SQLDecodable>(_ position: Int) -> T {
-        SQLRow.decode(source.value(at: position), column: source.name(at: position))
+        // Integers, the most read columns, without an `SQLValue` (the same values and the
+        // same stop on a broken database as `SQLRow.decode`). Specialized for `T`, each
+        // test is decided when compiling.
+        if T.self == Int64.self { return unsafeBitCast(int64(position), to: T.self) }
+        if T.self == Int64?.self { return unsafeBitCast(optionalInt64(position), to: T.self) }
+        return SQLRow.decode(source.value(at: position), column: source.name(at: position))
     }
 
     /// The hot paths' readers: an integer or a text with no `SQLValue` (or `String`) made.
