@@ -63,7 +63,7 @@ ALLOWED = {
     ("RelationalStore+Exchange.swift", "Self.strikeColumns"):
         "a static column list (constant SQL text)",
     ("RelationalStore+Exchange.swift", "marks"):
-        "a list of '?' placeholders, one per strike id of an export page, all bound",
+        "a list of '?' placeholders, one per strike id or source id of an export page, all bound",
     ("RelationalStore.swift", "table"):
         "nextID's StaticString parameter: only table names written in code reach it",
     ("SQLiteStore.swift", "max(tuning.cacheKiB, 64)"):
