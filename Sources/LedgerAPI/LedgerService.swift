@@ -91,10 +91,16 @@ public final class LedgerService: HTTPHandler {
             }
             // A short read (one city, a few days) costs less than the hand-off to a
             // worker and back; a long one goes to the pool, so the loop never stalls.
-            if let parsed = shortCasualtiesRead(request) { return handle(request, casualtyQuery: parsed) }
+            if let parsed = shortCasualtiesRead(request) {
+                // The turn's short reads share one snapshot (`turnEnded` lets it go).
+                store.startReadTurn()
+                return handle(request, casualtyQuery: parsed)
+            }
         }
         return nil
     }
+
+    public func turnEnded() { store.endReadTurn() }
 
     /// The status the client gets: the server answers 304 for a matching `If-None-Match`.
     private static func status(_ response: Response, _ request: Request) -> Int {

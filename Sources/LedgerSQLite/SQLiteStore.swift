@@ -231,6 +231,10 @@ public final class SQLiteStore: RelationalStore {
     public func read<T>(_ body: (any SQLSession) throws -> T) throws(StoreError) -> T {
         do {
             readCount.add(1, ordering: .relaxed)
+            if let held = readers.heldSnapshot() {
+                let version = dataVersion
+                return try measure(readNanos) { try readers.read(holding: held, version: version) { session in try body(session) } }
+            }
             return try measure(readNanos) { try readers.read { session in try body(session) } }
         } catch let e as StoreError {
             throw e
@@ -238,6 +242,20 @@ public final class SQLiteStore: RelationalStore {
             throw StoreError.database("\(error)")
         }
     }
+
+    /// This thread's reads share one read transaction (`HeldSnapshot`) until
+    /// `endReadTurn()`, begun anew whenever this process commits in between. For an
+    /// event loop's short reads; a thread that starts a turn must end it.
+    public func startReadTurn() {
+        do {
+            try readers.startTurn()
+        } catch {
+            logger.warning("cannot open a read connection for the event loop: \(error)")
+        }
+    }
+
+    /// Ends this thread's turn and its read transaction, if one is open.
+    public func endReadTurn() { readers.endTurn() }
 
     /// Ready when a read answers and, after a commit failed for want of disk, when a
     /// small commit succeeds again (see `CommitHealth`).

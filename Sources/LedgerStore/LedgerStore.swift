@@ -28,6 +28,12 @@ public protocol LedgerStore: AnyObject, Sendable {
     var readsInProcess: Bool { get }
     /// Time spent in the database, for the metrics.
     var timing: StoreTiming { get }
+    /// Lets this thread's reads share one snapshot until `endReadTurn()`, as long as no
+    /// write of this process commits in between: an event loop's short reads during one
+    /// turn. An engine may ignore it.
+    func startReadTurn()
+    /// Ends what `startReadTurn()` began on this thread. Cheap when nothing was begun.
+    func endReadTurn()
     /// Whether the database answers and can commit now; when not, why. While a commit
     /// has failed for want of disk or of write access, this tries one (at most once a
     /// second) rather than trusting a read.
@@ -183,6 +189,8 @@ public protocol LedgerStore: AnyObject, Sendable {
 
 extension LedgerStore {
     public var readsInProcess: Bool { false }
+    public func startReadTurn() {}
+    public func endReadTurn() {}
     public func resolveCity(_ name: CityName) throws(StoreError) -> City { try resolveCity(name, field: "city") }
     public func addCity(_ new: NewCity) throws(StoreError) -> City { try addCity(new, keeping: nil) }
     public func addAlias(_ alias: String, toCity id: Int64) throws(StoreError) -> City { try addAlias(alias, toCity: id, keeping: nil) }

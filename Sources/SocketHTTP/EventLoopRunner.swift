@@ -78,6 +78,7 @@ final class EventLoopRunner {
                 default: handleSocketEvent(fd: Int32(truncatingIfNeeded: event.data.u64), flags: event.events)
                 }
             }
+            context.handler.turnEnded()
             if now >= nextSweep {
                 sweep()
                 nextSweep = now + context.sweepInterval

@@ -17,10 +17,15 @@ public protocol HTTPHandler: Sendable {
     /// `screen`, keeping in `found` what it learned that the whole request may use (the
     /// caller's key): the server hands it back as the request's `screened`.
     func screen(_ head: HTTPRequest, found: inout (any Sendable)?) -> Response?
+    /// Called on an event-loop thread after it handled everything one wait for events
+    /// returned, before it waits again: what `handleInline` kept for the turn (a read
+    /// snapshot) is let go here.
+    func turnEnded()
 }
 
 extension HTTPHandler {
     public func handleInline(_ request: Request) -> Reply? { nil }
     public func screen(_ head: HTTPRequest) -> Response? { nil }
     public func screen(_ head: HTTPRequest, found: inout (any Sendable)?) -> Response? { screen(head) }
+    public func turnEnded() {}
 }

@@ -65,4 +65,86 @@ import Testing
         #expect(cities > 0)
         withExtendedLifetime(store) {}
     }
+
+    // MARK: A snapshot held for an event loop's turn
+
+    /// Runs `body` on a thread of its own, as an event loop would (a held snapshot lives
+    /// in its thread, and a test's thread is shared with other tests), and returns what
+    /// it returned; the expectations are checked on the test's thread.
+    private func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) throws -> T {
+        let result = Mutex<Result<T, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            let value = Result { try body() }
+            result.withLock { $0 = value }
+            done.signal()
+        }
+        thread.start()
+        #expect(done.wait(timeout: .now() + 30) == .success)
+        return try #require(result.withLock { $0 }).get()
+    }
+
+    @Test func aTurnsReadsSeeEveryCommitOfThisProcessAtOnce() throws {
+        let dir = TempDir()
+        let store = try SQLiteStore(path: dir.path())
+        let count: @Sendable () throws -> Int64 = { try store.read { try $0.rows("SELECT count(*) FROM strikes", [])[0][0] } }
+        let counts = try onOwnThread { () -> [Int64] in
+            store.startReadTurn()
+            defer { store.endReadTurn() }
+            var counts = [try count()]
+            // Committed by this process's writer between two reads of the turn: the
+            // second read is in a new snapshot, as a client told of the write expects.
+            _ = try store.createStrike(NewStrike(city: .name("Kyiv"), occurredAt: ts("2025-10-10T02:30:00Z")))
+            counts.append(try count())
+            _ = try store.createStrike(NewStrike(city: .name("Lviv"), occurredAt: ts("2025-10-11T02:30:00Z")))
+            counts.append(try count())
+            return counts
+        }
+        #expect(counts == [0, 1, 2])
+    }
+
+    @Test func anotherProcesssCommitIsSeenFromTheNextTurn() throws {
+        let dir = TempDir()
+        // Neither store watches for the other's commits in this test's time.
+        let store = try SQLiteStore(path: dir.path(), watchInterval: .seconds(3600))
+        // A second store on the same file: its writer is another connection, as an
+        // `import` run beside the server would be.
+        let other = try SQLiteStore(path: dir.path(), watchInterval: .seconds(3600))
+        let count: @Sendable () throws -> Int64 = { try store.read { try $0.rows("SELECT count(*) FROM strikes", [])[0][0] } }
+        let counts = try onOwnThread { () -> [Int64] in
+            store.startReadTurn()
+            var counts = [try count()]
+            _ = try other.createStrike(NewStrike(city: .name("Kyiv"), occurredAt: ts("2025-10-10T02:30:00Z")))
+            // The same turn reads its snapshot (the store has not been told of the commit).
+            counts.append(try count())
+            store.endReadTurn()
+            store.startReadTurn()
+            counts.append(try count())
+            store.endReadTurn()
+            // Outside a turn, each read takes a pooled connection and a snapshot of its own.
+            _ = try other.createStrike(NewStrike(city: .name("Lviv"), occurredAt: ts("2025-10-11T02:30:00Z")))
+            counts.append(try count())
+            return counts
+        }
+        #expect(counts == [0, 0, 1, 2])
+        withExtendedLifetime(other) {}
+    }
+
+    @Test func aFailedReadInATurnLeavesTheTurnUsable() throws {
+        let dir = TempDir()
+        let store = try SQLiteStore(path: dir.path())
+        let (failed, outer, inner) = try onOwnThread { () -> (Bool, Int64, Int64) in
+            store.startReadTurn()
+            defer { store.endReadTurn() }
+            let failed = (try? store.read { try $0.rows("SELECT * FROM no_such_table", []) }) == nil
+            // A read inside a read shares its snapshot.
+            let (outer, inner): (Int64, Int64) = try store.read { session in
+                let inner: Int64 = try store.read { try $0.rows("SELECT count(*) FROM cities", [])[0][0] }
+                return (try session.rows("SELECT count(*) FROM cities", [])[0][0], inner)
+            }
+            return (failed, outer, inner)
+        }
+        #expect(failed)
+        #expect(outer > 0 && outer == inner)
+    }
 }
