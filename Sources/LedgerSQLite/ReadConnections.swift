@@ -54,8 +54,9 @@ final class ReadConnections: Sendable {
     /// when `version` (the store's data version, read by the caller now) differs from the
     /// one it was begun at, or after `HeldSnapshot.readsPerSnapshot` reads.
     func read<T>(holding held: HeldSnapshot, version: Int, _ body: (ReadSession) throws -> T) throws -> T {
-        // A read inside a read (on the same thread) shares its snapshot as it is.
-        if held.depth > 0 { return try body(ReadSession(connection: held.connection)) }
+        // A read inside a read takes a connection of its own, as outside a turn: on the
+        // held one, the same statement text would reset the outer read's statement.
+        if held.depth > 0 { return try read(body) }
         if held.isOpen, held.version != version || held.reads >= HeldSnapshot.readsPerSnapshot { try held.end() }
         if !held.isOpen {
             try held.connection.begin()

@@ -137,14 +137,23 @@ import Testing
             store.startReadTurn()
             defer { store.endReadTurn() }
             let failed = (try? store.read { try $0.rows("SELECT * FROM no_such_table", []) }) == nil
-            // A read inside a read shares its snapshot.
-            let (outer, inner): (Int64, Int64) = try store.read { session in
-                let inner: Int64 = try store.read { try $0.rows("SELECT count(*) FROM cities", [])[0][0] }
-                return (try session.rows("SELECT count(*) FROM cities", [])[0][0], inner)
+            // A read inside a read, with the same statement as the outer one's open
+            // statement: it runs on a connection of its own, and the outer rows go on.
+            var (outer, inner): (Int64, Int64) = (0, 0)
+            try store.read { session in
+                try session.forEachRow("SELECT count(*) FROM cities UNION ALL SELECT count(*) FROM cities", []) { row in
+                    outer += row.int64(0)
+                    inner += try store.read { session in
+                        var total: Int64 = 0
+                        try session.forEachRow("SELECT count(*) FROM cities UNION ALL SELECT count(*) FROM cities", []) { total += $0.int64(0); return true }
+                        return total
+                    }
+                    return true
+                }
             }
             return (failed, outer, inner)
         }
         #expect(failed)
-        #expect(outer > 0 && outer == inner)
+        #expect(outer > 0 && inner == 2 * outer)
     }
 }
