@@ -184,12 +184,13 @@ struct CasualtiesFrame {
     /// Every date of the range, with `group_by=day`; else nil.
     var days: [CivilDate]?
 
-    /// The whole answer for these strikes.
+    /// The whole answer for these strikes, written into one buffer.
     func answer(_ lines: [CasualtyLine]) -> [UInt8] {
         var tally = CasualtyTally(byDay: days != nil)
         tally.add(lines)
-        let (opening, closing) = halves(tally)
-        return opening + Self.strikeList(lines, first: true) + closing
+        var json = JSONWriter(capacity: 320 + Self.bytesPerStrike * lines.count + 64 * (days?.count ?? 0))
+        write(to: &json, tally) { a in Self.writeStrikes(lines, to: &a) }
+        return json.finish()
     }
 
     /// The answer's bytes before its first strike, and from the strike list's closing
@@ -197,6 +198,13 @@ struct CasualtiesFrame {
     func halves(_ tally: CasualtyTally) -> (opening: [UInt8], closing: [UInt8]) {
         var split = 0
         var json = JSONWriter()
+        write(to: &json, tally) { a in split = a.byteCount }
+        let bytes = json.bytes
+        return (Array(bytes[..<split]), Array(bytes[split...]))
+    }
+
+    /// The answer for `tally`, its strike list's elements written by `strikes`.
+    private func write(to json: inout JSONWriter, _ tally: CasualtyTally, strikes: (inout JSONWriter) -> Void) {
         json.object { o in
             o.key("city")
             if let city { city.write(to: &o) } else { o.null() }
@@ -210,7 +218,7 @@ struct CasualtiesFrame {
                 t.field("injured", tally.injured)
             }
             o.key("strikes")
-            o.array { a in split = a.byteCount }
+            o.array(strikes)
             if let days {
                 o.key("days")
                 o.array { a in
@@ -226,8 +234,6 @@ struct CasualtiesFrame {
                 }
             }
         }
-        let bytes = json.bytes
-        return (Array(bytes[..<split]), Array(bytes[split...]))
     }
 
     /// Every field a strike's element of the list shows, as bytes to digest: equal
@@ -247,22 +253,28 @@ struct CasualtiesFrame {
 
     /// A run of the strike list's elements, with the comma before them unless `first`.
     static func strikeList(_ lines: [CasualtyLine], first: Bool) -> [UInt8] {
-        var json = JSONWriter(capacity: 200 * lines.count + 2)
-        json.array { a in
-            for line in lines {
-                a.object { s in
-                    s.field("id", line.id)
-                    s.field("occurred_at", line.occurredAt)
-                    s.field("local_date", line.localDate)
-                    s.key("city"); line.city.write(to: &s)
-                    s.key("toll"); line.toll.write(to: &s)
-                }
-            }
-        }
+        var json = JSONWriter(capacity: bytesPerStrike * lines.count + 2)
+        json.array { a in writeStrikes(lines, to: &a) }
         // Without the brackets: the elements alone.
         var bytes = Array(json.bytes.dropFirst().dropLast())
         if !first, !bytes.isEmpty { bytes.insert(UInt8(ascii: ","), at: 0) }
         return bytes
+    }
+
+    /// Room for one strike's element of the list; more is made as needed.
+    static let bytesPerStrike = 200
+
+    /// The strike list's elements, inside its brackets.
+    private static func writeStrikes(_ lines: [CasualtyLine], to a: inout JSONWriter) {
+        for line in lines {
+            a.object { s in
+                s.field("id", line.id)
+                s.field("occurred_at", line.occurredAt)
+                s.field("local_date", line.localDate)
+                s.key("city"); line.city.write(to: &s)
+                s.key("toll"); line.toll.write(to: &s)
+            }
+        }
     }
 }
 

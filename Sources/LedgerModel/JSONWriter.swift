@@ -32,6 +32,16 @@ public struct JSONWriter: Sendable {
     /// The JSON written so far.
     public var bytes: [UInt8] { Array(room[..<count]) }
 
+    /// The JSON written, without a copy; the writer is left empty.
+    public mutating func finish() -> [UInt8] {
+        room.removeSubrange(count...)
+        var done: [UInt8] = []
+        swap(&done, &room)
+        count = 0
+        needsComma = false
+        return done
+    }
+
     /// How many bytes have been written so far.
     public var byteCount: Int { count }
 
@@ -201,12 +211,61 @@ public struct JSONWriter: Sendable {
 
     public mutating func field(_ k: StaticString, _ v: String?) { key(k); string(v) }
     public mutating func field<I: BinaryInteger>(_ k: StaticString, _ v: I?) { key(k); int(v) }
-    public mutating func field(_ k: StaticString, _ v: Int64?) { key(k); int(v) }
-    public mutating func field(_ k: StaticString, _ v: Int?) { key(k); int(v) }
     public mutating func field(_ k: StaticString, _ v: Double?) { key(k); double(v) }
     public mutating func field(_ k: StaticString, _ v: Bool) { key(k); bool(v) }
-    public mutating func field(_ k: StaticString, _ v: Timestamp?) { key(k); timestamp(v) }
-    public mutating func field(_ k: StaticString, _ v: CivilDate?) { key(k); date(v) }
+
+    // The commonest members (an id, a count, an instant, a date) are written with their
+    // key in one go: one bounds check and one copy into the buffer for both.
+    public mutating func field(_ k: StaticString, _ v: Int64?) {
+        guard let v else { return keyed(k, upTo: 4) { p in Self.writeNull(at: p) } }
+        keyed(k, upTo: 20) { p in writeDecimal(v, at: p) }
+    }
+    public mutating func field(_ k: StaticString, _ v: Int?) { field(k, v.map(Int64.init)) }
+    public mutating func field(_ k: StaticString, _ v: Timestamp?) {
+        guard let v else { return keyed(k, upTo: 4) { p in Self.writeNull(at: p) } }
+        keyed(k, upTo: Timestamp.maxRFC3339Length + 2) { p in
+            p[0] = UInt8(ascii: "\"")
+            let n = v.writeRFC3339(at: p + 1)
+            p[n + 1] = UInt8(ascii: "\"")
+            return n + 2
+        }
+    }
+    public mutating func field(_ k: StaticString, _ v: CivilDate?) {
+        guard let v else { return keyed(k, upTo: 4) { p in Self.writeNull(at: p) } }
+        keyed(k, upTo: CivilDate.maxWrittenLength + 2) { p in
+            p[0] = UInt8(ascii: "\"")
+            let n = v.write(at: p + 1)
+            p[n + 1] = UInt8(ascii: "\"")
+            return n + 2
+        }
+    }
+
+    /// `"key":` and a value that `body` writes (at most `maximum` bytes; it returns how
+    /// many), in one write.
+    @inline(__always)
+    private mutating func keyed(_ key: StaticString, upTo maximum: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        assert(!key.withUTF8Buffer { $0.contains(where: Self.needsEscape) }, "a key literal that needs an escape")
+        guard key.hasPointerRepresentation else {
+            self.key(key)
+            write(upTo: maximum, separated: true, body)
+            needsComma = true
+            return
+        }
+        let name = key.utf8Start, length = key.utf8CodeUnitCount
+        write(upTo: length + 3 + maximum, separated: true) { p in
+            p[0] = UInt8(ascii: "\"")
+            (p + 1).update(from: name, count: length)
+            p[length + 1] = UInt8(ascii: "\""); p[length + 2] = UInt8(ascii: ":")
+            return length + 3 + body(p + length + 3)
+        }
+        needsComma = true
+    }
+
+    @inline(__always)
+    private static func writeNull(at p: UnsafeMutablePointer<UInt8>) -> Int {
+        p[0] = UInt8(ascii: "n"); p[1] = UInt8(ascii: "u"); p[2] = UInt8(ascii: "l"); p[3] = UInt8(ascii: "l")
+        return 4
+    }
 
     /// A literal token (`null`, `true`, `false`) as a value.
     private mutating func literal(_ token: StaticString) {
