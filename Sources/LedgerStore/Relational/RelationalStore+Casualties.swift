@@ -14,10 +14,21 @@ extension RelationalStore {
     /// At most `limit` lines of a casualties query after the strike `after` (its
     /// `occurred_at` and id), in `occurred_at` order.
     static func casualtyPage(_ q: CasualtyQuery, after: CasualtyLine?, limit: Int, _ db: any SQLSession) throws -> [CasualtyLine] {
-        var sql = """
+        // One city's strikes all carry that city: its name is read once, not joined to
+        // every strike (a seek into `cities` a strike).
+        var city: CityRef?
+        if let id = q.cityId {
+            guard let name = try db.rows("SELECT name FROM cities WHERE id = ?", [id]).first.map({ $0[0] as String }) else { return [] }
+            city = CityRef(id: id, name: name)
+        }
+        var sql = city == nil ? """
             SELECT s.id, s.occurred_at, s.local_date, s.city_id, c.name AS city_name,
                    s.toll_killed, s.toll_injured, s.toll_as_of, s.toll_revisions
             FROM strikes s JOIN cities c ON c.id = s.city_id WHERE TRUE
+            """ : """
+            SELECT s.id, s.occurred_at, s.local_date, s.city_id, NULL AS city_name,
+                   s.toll_killed, s.toll_injured, s.toll_as_of, s.toll_revisions
+            FROM strikes s WHERE TRUE
             """
         var args: [any SQLBindable] = []
         q.appendConditions(to: &sql, &args, from: after?.occurredAt.seconds)
@@ -45,7 +56,7 @@ extension RelationalStore {
                             asOf: row.optionalInt64(7).map(Timestamp.init(seconds:)), revisions: row.int64(8))
             lines.append(CasualtyLine(id: row.int64(0), occurredAt: Timestamp(seconds: row.int64(1)),
                                       localDate: row.withText(2) { CivilDate(utf8: $0) } ?? CivilDate(daysSinceEpoch: 0),
-                                      city: CityRef(id: row.int64(3), name: row.text(4)), toll: toll))
+                                      city: city ?? CityRef(id: row.int64(3), name: row.text(4)), toll: toll))
             return true
         }
         // As known at `as_of`: each toll derived from the history then (after the query has
