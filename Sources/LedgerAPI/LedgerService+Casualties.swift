@@ -266,12 +266,16 @@ struct CasualtiesFrame {
 
     /// The strike list's elements, inside its brackets.
     private static func writeStrikes(_ lines: [CasualtyLine], to a: inout JSONWriter) {
+        // Strikes in a row mostly share their city (one city's answer: all of them): its
+        // JSON is written once and copied.
+        var city = (ref: CityRef(id: 0, name: ""), json: [UInt8]())
         for line in lines {
+            if line.city != city.ref || city.json.isEmpty { city = (line.city, line.city.jsonBytes) }
             a.object { s in
                 s.field("id", line.id)
                 s.field("occurred_at", line.occurredAt)
                 s.field("local_date", line.localDate)
-                s.key("city"); line.city.write(to: &s)
+                s.key("city"); s.raw(city.json)
                 s.key("toll"); line.toll.write(to: &s)
             }
         }
