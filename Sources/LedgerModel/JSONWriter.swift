@@ -223,21 +223,11 @@ public struct JSONWriter: Sendable {
     public mutating func field(_ k: StaticString, _ v: Int?) { field(k, v.map(Int64.init)) }
     public mutating func field(_ k: StaticString, _ v: Timestamp?) {
         guard let v else { return keyed(k, upTo: 4) { p in Self.writeNull(at: p) } }
-        keyed(k, upTo: Timestamp.maxRFC3339Length + 2) { p in
-            p[0] = UInt8(ascii: "\"")
-            let n = v.writeRFC3339(at: p + 1)
-            p[n + 1] = UInt8(ascii: "\"")
-            return n + 2
-        }
+        keyed(k, upTo: Timestamp.maxRFC3339Length + 2) { p in Self.quote(at: p) { v.writeRFC3339(at: $0) } }
     }
     public mutating func field(_ k: StaticString, _ v: CivilDate?) {
         guard let v else { return keyed(k, upTo: 4) { p in Self.writeNull(at: p) } }
-        keyed(k, upTo: CivilDate.maxWrittenLength + 2) { p in
-            p[0] = UInt8(ascii: "\"")
-            let n = v.write(at: p + 1)
-            p[n + 1] = UInt8(ascii: "\"")
-            return n + 2
-        }
+        keyed(k, upTo: CivilDate.maxWrittenLength + 2) { p in Self.quote(at: p) { v.write(at: $0) } }
     }
 
     /// `"key":` and a value that `body` writes (at most `maximum` bytes; it returns how
@@ -259,6 +249,15 @@ public struct JSONWriter: Sendable {
             return length + 3 + body(p + length + 3)
         }
         needsComma = true
+    }
+
+    /// A value that `body` writes at `p + 1`, between quotes; returns the bytes written.
+    @inline(__always)
+    private static func quote(at p: UnsafeMutablePointer<UInt8>, _ body: (UnsafeMutablePointer<UInt8>) -> Int) -> Int {
+        p[0] = UInt8(ascii: "\"")
+        let n = body(p + 1)
+        p[n + 1] = UInt8(ascii: "\"")
+        return n + 2
     }
 
     @inline(__always)
